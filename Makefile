@@ -1,0 +1,52 @@
+# Two commands: `make run` (the app with demo data) and `make test` (lint and the whole suite).
+# Each target skips work that is already done.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+HOST ?= 127.0.0.1
+PORT ?= 8000
+export HOST PORT
+
+PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
+MO_FILES := $(PO_FILES:.po=.mo)
+STATIC_SOURCES := $(shell find static -type f -not -path '*/tests/*' 2>/dev/null)
+
+.PHONY: run test setup lint messages clean
+
+run: setup
+	$(BIN)/python manage.py migrate --noinput -v 0
+	$(BIN)/python manage.py seed_demo
+	@echo "Starting web, worker and beat on http://$(HOST):$(PORT)/ (Ctrl-C stops all of them)"
+	$(BIN)/honcho start -f Procfile -p $(PORT)
+
+test: setup lint
+	$(BIN)/python -m pytest
+
+lint: $(VENV)/.installed
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+setup: $(VENV)/.installed node_modules/.installed $(MO_FILES) var/.collected
+
+$(VENV)/.installed: requirements.txt constraints.txt
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
+	touch $@
+
+node_modules/.installed: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+# Babel compiles the catalogues in Python, so no system gettext is needed.
+locale/%.mo: locale/%.po $(VENV)/.installed
+	$(BIN)/pybabel compile --statistics -i $< -o $@
+
+messages: $(MO_FILES)
+
+var/.collected: $(STATIC_SOURCES) node_modules/.installed $(VENV)/.installed
+	$(BIN)/python manage.py collectstatic --noinput -v 0
+	@mkdir -p var && touch $@
+
+clean:
+	rm -rf var $(VENV) node_modules $(MO_FILES)

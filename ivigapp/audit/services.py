@@ -1,0 +1,63 @@
+import uuid
+from collections.abc import Iterable
+
+from ivigapp.audit.models import AuditEvent
+from ivigapp.core.requestid import request_id_get
+from ivigapp.patients.roles import user_role
+
+
+def _as_uuid(value) -> uuid.UUID | None:
+    if value is None or isinstance(value, uuid.UUID):
+        return value
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _event(actor, *, action, patient_id, outcome, object_type, object_ids) -> AuditEvent:
+    authenticated = actor is not None and actor.is_authenticated
+    return AuditEvent(
+        actor_id=actor.pk if authenticated else None,
+        actor_username=actor.get_username() if authenticated else "",
+        role=user_role(actor) or "",
+        patient_id=_as_uuid(patient_id),
+        action=action,
+        object_type=object_type,
+        object_ids=[str(i) for i in object_ids],
+        outcome=outcome,
+        request_id=request_id_get(),
+    )
+
+
+def audit_record(
+    actor,
+    *,
+    action: str,
+    patient_id=None,
+    outcome: str = AuditEvent.Outcome.OK,
+    object_type: str = "",
+    object_ids: Iterable = (),
+) -> AuditEvent:
+    event = _event(
+        actor, action=action, patient_id=patient_id, outcome=outcome, object_type=object_type, object_ids=object_ids
+    )
+    event.save(force_insert=True)
+    return event
+
+
+def audit_record_many(actor, *, action: str, patient_ids: Iterable, object_type: str = "patient") -> None:
+    """One row per patient shown in a list, so "who saw this patient" stays one query."""
+    AuditEvent.objects.bulk_create(
+        [
+            _event(
+                actor,
+                action=action,
+                patient_id=pid,
+                outcome=AuditEvent.Outcome.OK,
+                object_type=object_type,
+                object_ids=[pid],
+            )
+            for pid in patient_ids
+        ]
+    )

@@ -1,0 +1,27 @@
+from django.contrib.auth.decorators import login_required
+from django.http import JsonResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_GET
+
+from ivigapp.core.health import health_report
+from ivigapp.patients.roles import ROLE_ADMIN, ROLE_NURSE, ROLE_PATIENT, user_role
+
+
+@require_GET
+def healthz(request):
+    report = health_report()
+    healthy = all(report.values())
+    body = {"status": "ok" if healthy else "unavailable", **{k: "up" if v else "down" for k, v in report.items()}}
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+@login_required
+def home(request):
+    role = user_role(request.user)
+    if role == ROLE_PATIENT:
+        return redirect("patients:me")
+    if role == ROLE_NURSE:
+        return redirect("patients:list")
+    if role == ROLE_ADMIN:
+        return redirect("admin:index")
+    return render(request, "core/no_role.html", status=403)
