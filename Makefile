@@ -7,6 +7,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 export HOST PORT
+export PYTHONUNBUFFERED := 1
 
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
 MO_FILES := $(PO_FILES:.po=.mo)
@@ -34,8 +35,10 @@ $(VENV)/.installed: requirements.txt constraints.txt
 	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements.txt -c constraints.txt
 	touch $@
 
+# `npm install` rather than `npm ci`: the registry here resolves only this platform's optional
+# rollup binaries, which `npm ci` reports as a lockfile mismatch. The lockfile still pins versions.
 node_modules/.installed: package.json package-lock.json
-	npm ci --no-audit --no-fund --loglevel=error
+	npm install --no-audit --no-fund --loglevel=error
 	touch $@
 
 # Babel compiles the catalogues in Python, so no system gettext is needed.
