@@ -1,5 +1,7 @@
 from django.contrib import admin
+from django.templatetags.static import static
 from django.urls import include, path
+from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from ivigapp.core import views as core_views
@@ -10,6 +12,7 @@ admin.site.site_title = "ivigapp"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
+    path("favicon.ico", RedirectView.as_view(url=static("icons/icon-192.png"), permanent=True)),
     path("accounts/", include("ivigapp.accounts.urls")),
     path("patients/", include("ivigapp.patients.urls")),
     path("api/", include("ivigapp.api")),
