@@ -1,7 +1,5 @@
 from django.contrib import admin
-from django.templatetags.static import static
 from django.urls import include, path
-from django.views.generic import RedirectView
 from django.views.i18n import JavaScriptCatalog
 
 from ivigapp.core import views as core_views
@@ -12,7 +10,7 @@ admin.site.site_title = "ivigapp"
 urlpatterns = [
     path("", core_views.home, name="home"),
     path("healthz", core_views.healthz, name="healthz"),
-    path("favicon.ico", RedirectView.as_view(url=static("icons/icon-192.png"), permanent=True)),
+    path("favicon.ico", core_views.favicon),
     path("accounts/", include("ivigapp.accounts.urls")),
     path("patients/", include("ivigapp.patients.urls")),
     path("api/", include("ivigapp.api")),

@@ -1,3 +1,4 @@
+import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -7,13 +8,16 @@ from django.utils import timezone
 from ivigapp.celery import app as celery_app
 from ivigapp.core.models import WorkerHeartbeat
 
+log = logging.getLogger(__name__)
+
 
 def database_ok() -> bool:
     try:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
             return cursor.fetchone()[0] == 1
-    except Exception:
+    except Exception as error:
+        log.warning("health: database check failed: %s", type(error).__name__)
         return False
 
 
@@ -22,7 +26,8 @@ def broker_ok() -> bool:
         with celery_app.connection_for_write() as conn:
             conn.ensure_connection(max_retries=1, timeout=2)
             return True
-    except Exception:
+    except Exception as error:
+        log.warning("health: broker check failed: %s: %s", type(error).__name__, error)
         return False
 
 

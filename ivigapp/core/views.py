@@ -1,6 +1,7 @@
 from django.contrib.auth.decorators import login_required
 from django.http import JsonResponse
 from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.views.decorators.http import require_GET
 
 from ivigapp.core.health import health_report
@@ -25,3 +26,8 @@ def home(request):
     if role == ROLE_ADMIN:
         return redirect("admin:index")
     return render(request, "core/no_role.html", status=403)
+
+
+def favicon(request):
+    # Resolved per request: the hashed name exists only after collectstatic.
+    return redirect(static("icons/icon-192.png"), permanent=True)

@@ -38,11 +38,7 @@ def test_healthz_is_503_when_the_broker_is_unreachable(client, monkeypatch):
     unreachable = "redis://127.0.0.1:9/0"  # the discard port: nothing listens there
     # Celery reads CELERY_BROKER_URL from the environment before its own configuration.
     monkeypatch.setenv("CELERY_BROKER_URL", unreachable)
-    previous = celery_app.conf.broker_url
-    celery_app.conf.broker_url = unreachable
-    try:
-        response = client.get("/healthz")
-    finally:
-        celery_app.conf.broker_url = previous
+    assert celery_app.conf.broker_url == unreachable
+    response = client.get("/healthz")
     assert response.status_code == 503
     assert response.json()["broker"] == "down" and response.json()["database"] == "up"
