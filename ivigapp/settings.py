@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "ivigapp.patients",
     "ivigapp.protocols",
     "ivigapp.reactions",
+    "ivigapp.sync",
     "ivigapp.accounts",
 ]
 
@@ -247,7 +248,12 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_BEAT_SCHEDULE_FILENAME = str(DATA_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "ivigapp.core.tasks.heartbeat", "schedule": 15.0},
+    "alerts-escalate": {"task": "ivigapp.reactions.tasks.alerts_escalate", "schedule": 60.0},
+    "followups-missed": {"task": "ivigapp.reactions.tasks.followups_mark_missed", "schedule": 60.0},
 }
+# Clinical timing. Alert deadlines per level (routine: the next business day at the same time).
+ALERT_DEADLINE_MINUTES = {"same_day": 240, "urgent": 30, "emergency": 15}
+SITE_MAX_RATE_ML_H = env_int("SITE_MAX_RATE_ML_H", 240, minimum=1)
 # /healthz reports the worker down when its last heartbeat is older than this.
 HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 60, minimum=5)
 

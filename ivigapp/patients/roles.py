@@ -6,6 +6,8 @@ ROLE_PATIENT = "patient"
 ROLE_NURSE = "nurse"
 ROLE_ADMIN = "clinical_admin"
 STAFF_ROLES = {ROLE_NURSE, ROLE_ADMIN}
+# Not a role of its own: nurses in this group also receive escalations of overdue alerts.
+GROUP_ON_CALL = "on_call"
 
 # Model permissions each group holds, as "app_label.codename". Administrators manage accounts,
 # care teams and enrolment data in the Django admin; clinical rows stay behind the access module.
@@ -51,6 +53,7 @@ def is_staff_role(user) -> bool:
 
 def roles_ensure() -> None:
     """Creates the groups and gives them exactly their permissions (idempotent)."""
+    Group.objects.get_or_create(name=GROUP_ON_CALL)
     for name, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)
         wanted = []

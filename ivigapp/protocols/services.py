@@ -1,0 +1,164 @@
+"""Writes to products, rate protocols and triage rule sets. The admin calls these too."""
+
+import json
+from decimal import Decimal, InvalidOperation
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Max
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ivigapp.patients.roles import ROLE_ADMIN, user_role
+from ivigapp.protocols.models import ApprovalStatus, Product, RateProtocol, RateUnit, TriageRuleSet
+from ivigapp.protocols.triage.evaluator import RULESET_V1_PATH, evaluate
+
+CONDITION_KEYS = {
+    "any_of",
+    "red_flag",
+    "symptom",
+    "any_symptom_min",
+    "temperature_min",
+    "temperature_below",
+    "sbp_below",
+    "sbp_min",
+    "indication_in",
+    "risk_flag",
+    "no_risk_flag",
+}
+CONTEXTS = {"PRE", "D-N", "D-S", "P"}
+
+
+def rate_protocol_steps_check(steps) -> None:
+    if not isinstance(steps, list) or not steps:
+        raise ValidationError({"steps": _("Give at least one titration step.")})
+    for number, step in enumerate(steps, start=1):
+        try:
+            rate = Decimal(str(step["rate"]))
+        except (KeyError, TypeError, InvalidOperation):
+            raise ValidationError({"steps": _("Step %(n)s has no valid rate.") % {"n": number}}) from None
+        if rate <= 0 or step.get("unit") not in RateUnit.values:
+            raise ValidationError({"steps": _("Step %(n)s needs a positive rate and a known unit.") % {"n": number}})
+        minutes = step.get("minutes")
+        if minutes is not None and (not isinstance(minutes, int) or minutes <= 0):
+            raise ValidationError({"steps": _("Step %(n)s needs a positive number of minutes.") % {"n": number}})
+
+
+@transaction.atomic
+def rate_protocol_create(
+    *,
+    product: Product,
+    indication: str,
+    infusion_type: str,
+    steps: list,
+    max_rate,
+    max_rate_unit: str,
+    at_risk_max_rate=None,
+    at_risk_max_rate_unit: str = "",
+    source: str = "",
+) -> RateProtocol:
+    rate_protocol_steps_check(steps)
+    protocol = RateProtocol(
+        product=product,
+        indication=indication,
+        infusion_type=infusion_type,
+        steps=steps,
+        max_rate=max_rate,
+        max_rate_unit=max_rate_unit,
+        at_risk_max_rate=at_risk_max_rate,
+        at_risk_max_rate_unit=at_risk_max_rate_unit,
+        source=source,
+    )
+    protocol.full_clean()
+    protocol.save()
+    return protocol
+
+
+def _check_condition(condition, where: str) -> None:
+    if not isinstance(condition, dict) or len(condition.keys() & CONDITION_KEYS) != 1:
+        raise ValidationError({"rules": _("%(where)s has an unknown condition.") % {"where": where}})
+    for inner in condition.get("any_of", []):
+        _check_condition(inner, where)
+
+
+def triage_document_check(document: dict) -> None:
+    """Refuses a rule set the evaluators could not run or that could hide a red flag."""
+    try:
+        levels = document["levels"]
+        rules = document["rules"]
+        ids = [rule["id"] for rule in rules]
+    except (KeyError, TypeError):
+        raise ValidationError({"rules": _("The rule set needs levels and rules with ids.")}) from None
+    if len(ids) != len(set(ids)):
+        raise ValidationError({"rules": _("Rule ids must be unique.")})
+    for rule in rules:
+        where = rule["id"]
+        if rule.get("alert") not in levels or not set(rule.get("contexts", [])) <= CONTEXTS or not rule["contexts"]:
+            raise ValidationError({"rules": _("%(where)s needs a known level and contexts.") % {"where": where}})
+        if not rule.get("advice") or not rule.get("when"):
+            raise ValidationError({"rules": _("%(where)s needs conditions and advice.") % {"where": where}})
+        for condition in rule["when"]:
+            _check_condition(condition, where)
+    # Dry run: every red flag on its own must reach at least the urgent level in every context.
+    red_flags = {c["red_flag"] for rule in rules for c in _flatten(rule["when"]) if "red_flag" in c}
+    for code in sorted(red_flags):
+        for context in sorted(CONTEXTS):
+            result = evaluate(document, {"context": context, "red_flags": [code]})
+            if levels.index(result["level"]) < levels.index("urgent"):
+                raise ValidationError(
+                    {
+                        "rules": _("Red flag %(code)s is not escalated in %(context)s.")
+                        % {"code": code, "context": context}
+                    }
+                )
+
+
+def _flatten(conditions):
+    for condition in conditions:
+        yield condition
+        yield from _flatten(condition.get("any_of", []))
+
+
+@transaction.atomic
+def triage_ruleset_draft(*, author, document: dict) -> TriageRuleSet:
+    triage_document_check(document)
+    version = (TriageRuleSet.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    return TriageRuleSet.objects.create(version=version, rules=document, author=author)
+
+
+def _transition(ruleset: TriageRuleSet, expected: str, new: str, **fields) -> TriageRuleSet:
+    updated = TriageRuleSet.objects.filter(pk=ruleset.pk, status=expected).update(status=new, **fields)
+    if not updated:
+        raise ValidationError({"status": _("This version is not %(state)s.") % {"state": expected}})
+    ruleset.refresh_from_db()
+    return ruleset
+
+
+def triage_ruleset_submit(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
+    return _transition(ruleset, ApprovalStatus.DRAFT, ApprovalStatus.IN_REVIEW)
+
+
+def triage_ruleset_approve(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
+    if user_role(actor) != ROLE_ADMIN:
+        raise ValidationError({"approved_by": _("Only a clinical administrator can approve.")})
+    if actor.pk == ruleset.author_id:
+        raise ValidationError({"approved_by": _("The author cannot approve their own version.")})
+    return _transition(
+        ruleset, ApprovalStatus.IN_REVIEW, ApprovalStatus.APPROVED, approved_by=actor, approved_at=timezone.now()
+    )
+
+
+@transaction.atomic
+def triage_ruleset_publish(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
+    if user_role(actor) != ROLE_ADMIN:
+        raise ValidationError({"status": _("Only a clinical administrator can publish.")})
+    TriageRuleSet.objects.filter(status=ApprovalStatus.PUBLISHED).update(status=ApprovalStatus.RETIRED)
+    return _transition(ruleset, ApprovalStatus.APPROVED, ApprovalStatus.PUBLISHED, published_at=timezone.now())
+
+
+def triage_ruleset_current() -> TriageRuleSet | None:
+    return TriageRuleSet.objects.filter(status=ApprovalStatus.PUBLISHED).order_by("-version").first()
+
+
+def triage_ruleset_v1_document() -> dict:
+    return json.loads(RULESET_V1_PATH.read_text())

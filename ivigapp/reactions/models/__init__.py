@@ -1,0 +1,45 @@
+from ivigapp.reactions.models.alerts import LEVEL_RANK, Alert, AlertEscalation, AlertLevel, AlertNote
+from ivigapp.reactions.models.diary import (
+    EnteredBy,
+    HydrationLog,
+    InfusionEpisode,
+    MedicationDose,
+    Pause,
+    RateChange,
+    VialUsage,
+    VitalSigns,
+)
+from ivigapp.reactions.models.plans import Plan
+from ivigapp.reactions.models.reports import (
+    ACTIONS,
+    PAIN_SYMPTOMS,
+    RED_FLAGS,
+    SYMPTOMS,
+    FollowUpCheck,
+    SymptomReport,
+    TriageDecision,
+)
+
+__all__ = [
+    "ACTIONS",
+    "LEVEL_RANK",
+    "PAIN_SYMPTOMS",
+    "RED_FLAGS",
+    "SYMPTOMS",
+    "Alert",
+    "AlertEscalation",
+    "AlertLevel",
+    "AlertNote",
+    "EnteredBy",
+    "FollowUpCheck",
+    "HydrationLog",
+    "InfusionEpisode",
+    "MedicationDose",
+    "Pause",
+    "Plan",
+    "RateChange",
+    "SymptomReport",
+    "TriageDecision",
+    "VialUsage",
+    "VitalSigns",
+]

@@ -1,0 +1,410 @@
+"""The infusion diary: one function per thing a patient, carer or nurse logs."""
+
+import re
+from datetime import date, datetime
+from decimal import Decimal
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from ivigapp.patients.models import Patient
+from ivigapp.reactions import dosing
+from ivigapp.reactions.models import (
+    Alert,
+    AlertLevel,
+    HydrationLog,
+    InfusionEpisode,
+    MedicationDose,
+    Pause,
+    Plan,
+    RateChange,
+    VialUsage,
+    VitalSigns,
+)
+from ivigapp.reactions.services.alerts import alert_raise
+from ivigapp.reactions.services.common import entered_by_for, not_in_future, save_changed, save_new, validate_row
+from ivigapp.reactions.services.followups import followups_materialise
+from ivigapp.reactions.services.plans import rate_cap
+
+LOT_FORMAT = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
+WEIGHT_CHANGE_ALERT = Decimal("0.10")
+
+
+def _part_fields(actor, episode: InfusionEpisode, *, row_id=None, recorded_at=None, as_carer=False) -> dict:
+    fields = {
+        "patient_id": episode.patient_id,
+        "episode": episode,
+        "recorded_at": recorded_at,
+        "entered_by": entered_by_for(actor, as_carer=as_carer),
+        "entered_by_user": actor,
+    }
+    if row_id is not None:
+        fields["id"] = row_id
+    return fields
+
+
+def _require_started(episode: InfusionEpisode, at: datetime, field: str, errors: dict) -> None:
+    if episode.started_at is None:
+        errors[field] = _("Start the infusion first.")
+    elif at < episode.started_at or (episode.ended_at is not None and at > episode.ended_at):
+        errors[field] = _("This time is outside the infusion.")
+
+
+@transaction.atomic
+def episode_schedule(
+    *,
+    actor,
+    patient: Patient,
+    plan: Plan,
+    scheduled_start: datetime,
+    course_day: int = 1,
+    row_id=None,
+    recorded_at=None,
+    client_id=None,
+    as_carer=False,
+) -> InfusionEpisode:
+    errors = {}
+    if plan.patient_id != patient.pk or not plan.active:
+        errors["plan"] = _("Choose one of this patient's current plans.")
+    if not 1 <= course_day <= plan.course_days:
+        errors["course_day"] = _("This plan has %(n)s course days.") % {"n": plan.course_days}
+    episode = InfusionEpisode(
+        patient=patient,
+        plan=plan,
+        scheduled_start=scheduled_start,
+        course_day=course_day,
+        recorded_at=recorded_at,
+        entered_by=entered_by_for(actor, as_carer=as_carer),
+        entered_by_user=actor,
+        **({"id": row_id} if row_id else {}),
+    )
+    validate_row(episode, errors)
+    save_new(episode, patient_id=patient.pk, client_id=client_id)
+    return episode
+
+
+@transaction.atomic
+def episode_readiness_record(
+    *,
+    actor,
+    episode: InfusionEpisode,
+    hydrated: bool,
+    premeds_taken: bool,
+    fever_or_infection: bool,
+    anaphylaxis_kit_present: bool,
+    premeds_taken_at: datetime | None = None,
+    weight_kg: Decimal | None = None,
+    client_id=None,
+) -> InfusionEpisode:
+    errors = {}
+    not_in_future(premeds_taken_at, "premeds_taken_at", errors)
+    if premeds_taken_at is not None and not premeds_taken:
+        errors["premeds_taken_at"] = _("Give a time only if the premedication was taken.")
+    episode.hydrated, episode.premeds_taken, episode.premeds_taken_at = hydrated, premeds_taken, premeds_taken_at
+    episode.weight_kg = weight_kg
+    episode.fever_or_infection, episode.anaphylaxis_kit_present = fever_or_infection, anaphylaxis_kit_present
+    episode.readiness_recorded_at = timezone.now()
+    validate_row(episode, errors)
+    save_changed(
+        episode,
+        [
+            "hydrated",
+            "premeds_taken",
+            "premeds_taken_at",
+            "weight_kg",
+            "fever_or_infection",
+            "anaphylaxis_kit_present",
+            "readiness_recorded_at",
+        ],
+        patient_id=episode.patient_id,
+        client_id=client_id,
+    )
+    patient = episode.patient
+    if fever_or_infection:
+        alert_raise(
+            patient=patient, source=Alert.Source.READINESS, level=AlertLevel.SAME_DAY, rule_id="T14", episode=episode
+        )
+    if anaphylaxis_kit_present is False:
+        alert_raise(
+            patient=patient, source=Alert.Source.READINESS, level=AlertLevel.SAME_DAY, rule_id="KIT", episode=episode
+        )
+    baseline = Decimal(episode.plan.computation["actual_weight_kg"])
+    if weight_kg is not None and abs(Decimal(weight_kg) - baseline) / baseline >= WEIGHT_CHANGE_ALERT:
+        alert_raise(
+            patient=patient, source=Alert.Source.WEIGHT_CHANGE, level=AlertLevel.ROUTINE, rule_id="T41", episode=episode
+        )
+    return episode
+
+
+@transaction.atomic
+def episode_start(*, actor, episode: InfusionEpisode, started_at: datetime, client_id=None) -> InfusionEpisode:
+    errors = {}
+    not_in_future(started_at, "started_at", errors)
+    if episode.status != InfusionEpisode.Status.PLANNED:
+        errors["status"] = _("This infusion has already started.")
+    if errors:
+        raise ValidationError(errors)
+    episode.started_at, episode.status = started_at, InfusionEpisode.Status.IN_PROGRESS
+    save_changed(episode, ["started_at", "status"], patient_id=episode.patient_id, client_id=client_id)
+    return episode
+
+
+@transaction.atomic
+def episode_end(*, actor, episode: InfusionEpisode, ended_at: datetime, status: str, client_id=None) -> InfusionEpisode:
+    errors = {}
+    not_in_future(ended_at, "ended_at", errors)
+    if status not in InfusionEpisode.ENDED:
+        errors["status"] = _("Choose how the infusion ended.")
+    if episode.started_at is None or episode.status != InfusionEpisode.Status.IN_PROGRESS:
+        errors["status"] = _("Only an infusion in progress can end.")
+    elif ended_at <= episode.started_at:
+        errors["ended_at"] = _("The end must come after the start.")
+    if errors:
+        raise ValidationError(errors)
+    episode.ended_at, episode.status = ended_at, status
+    episode.volume_infused_ml = episode_volume_estimate(episode)
+    save_changed(
+        episode, ["ended_at", "status", "volume_infused_ml"], patient_id=episode.patient_id, client_id=client_id
+    )
+    followups_materialise(episode=episode)
+    return episode
+
+
+def episode_volume_estimate(episode: InfusionEpisode) -> Decimal:
+    """mL given: each rate held until the next change or the end, minus the time paused."""
+    changes = list(RateChange.objects.filter(episode=episode, deleted=False).order_by("at"))
+    pauses = list(Pause.objects.filter(episode=episode, deleted=False))
+    total = Decimal(0)
+    for current, following in zip(changes, [*changes[1:], None], strict=True):
+        start, end = current.at, following.at if following else episode.ended_at
+        seconds = Decimal((end - start).total_seconds())
+        for pause in pauses:
+            overlap_start = max(start, pause.paused_at)
+            overlap_end = min(end, pause.resumed_at or episode.ended_at)
+            if overlap_end > overlap_start:
+                seconds -= Decimal((overlap_end - overlap_start).total_seconds())
+        total += current.rate_ml_h * max(seconds, Decimal(0)) / 3600
+    return total.quantize(Decimal("0.1"))
+
+
+@transaction.atomic
+def vial_add(
+    *,
+    actor,
+    episode: InfusionEpisode,
+    lot_number: str,
+    expiry_date: date,
+    vial_size_g: Decimal,
+    quantity: int = 1,
+    row_id=None,
+    recorded_at=None,
+    client_id=None,
+    as_carer=False,
+) -> VialUsage:
+    errors = {}
+    lot_number = (lot_number or "").strip().upper()
+    if not LOT_FORMAT.match(lot_number):
+        errors["lot_number"] = _("Enter the lot number as printed: 3 to 20 letters, digits or dashes.")
+    infusion_day = timezone.localdate(episode.started_at or episode.scheduled_start)
+    if expiry_date < infusion_day:
+        errors["expiry_date"] = _("This vial had expired before the infusion day.")
+    vial = VialUsage(
+        lot_number=lot_number,
+        expiry_date=expiry_date,
+        vial_size_g=vial_size_g,
+        quantity=quantity,
+        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    validate_row(vial, errors)
+    save_new(vial, patient_id=episode.patient_id, client_id=client_id)
+    return vial
+
+
+@transaction.atomic
+def rate_change_record(
+    *,
+    actor,
+    episode: InfusionEpisode,
+    at: datetime,
+    rate_ml_h: Decimal,
+    reason: str = RateChange.Reason.TITRATION,
+    step_no: int | None = None,
+    row_id=None,
+    recorded_at=None,
+    client_id=None,
+    as_carer=False,
+) -> RateChange:
+    """Stores the pump value and derives the per-kg rates; a rate above the cap raises an urgent alert."""
+    errors = {}
+    not_in_future(at, "at", errors)
+    _require_started(episode, at, "at", errors)
+    rate_ml_h = Decimal(str(rate_ml_h))
+    if not Decimal("0.1") <= rate_ml_h <= Decimal("1000"):
+        errors["rate_ml_h"] = _("Enter the pump rate in mL/h, between 0.1 and 1000.")
+    if errors:
+        raise ValidationError(errors)
+    plan = episode.plan
+    if step_no is None:
+        step_no = RateChange.objects.filter(episode=episode, deleted=False, at__lte=at).count() + 1
+    cap_ml_h, cap_source = rate_cap(plan)
+    derived = dosing.derived_rates(
+        rate_ml_h=rate_ml_h, weight_kg=plan.rate_weight_kg, concentration_pct=plan.product.concentration_pct
+    )
+    change = RateChange(
+        at=at,
+        rate_ml_h=rate_ml_h,
+        step_no=step_no,
+        reason=reason,
+        weight_basis_kg=plan.rate_weight_kg,
+        ml_kg_h=derived["ml_kg_h"],
+        ml_kg_min=derived["ml_kg_min"],
+        mg_kg_min=derived["mg_kg_min"],
+        cap_ml_h=cap_ml_h,
+        cap_source=cap_source,
+        exceeds_cap=rate_ml_h > cap_ml_h,
+        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    validate_row(change, errors)
+    save_new(change, patient_id=episode.patient_id, client_id=client_id)
+    if change.exceeds_cap:
+        alert_raise(
+            patient=episode.patient,
+            source=Alert.Source.RATE_CAP,
+            level=AlertLevel.URGENT,
+            rule_id="T40",
+            episode=episode,
+            at=timezone.now(),
+        )
+    return change
+
+
+@transaction.atomic
+def pause_start(
+    *,
+    actor,
+    episode: InfusionEpisode,
+    paused_at: datetime,
+    reason: str = "",
+    row_id=None,
+    recorded_at=None,
+    client_id=None,
+    as_carer=False,
+) -> Pause:
+    errors = {}
+    not_in_future(paused_at, "paused_at", errors)
+    _require_started(episode, paused_at, "paused_at", errors)
+    if Pause.objects.filter(episode=episode, resumed_at__isnull=True, deleted=False).exists():
+        errors["paused_at"] = _("The infusion is already paused.")
+    pause = Pause(
+        paused_at=paused_at,
+        reason=reason[:200],
+        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    validate_row(pause, errors)
+    save_new(pause, patient_id=episode.patient_id, client_id=client_id)
+    return pause
+
+
+@transaction.atomic
+def pause_end(*, actor, pause: Pause, resumed_at: datetime, client_id=None) -> Pause:
+    errors = {}
+    not_in_future(resumed_at, "resumed_at", errors)
+    if pause.resumed_at is not None:
+        errors["resumed_at"] = _("This pause has already ended.")
+    elif resumed_at <= pause.paused_at:
+        errors["resumed_at"] = _("The infusion must resume after it was paused.")
+    if errors:
+        raise ValidationError(errors)
+    pause.resumed_at = resumed_at
+    save_changed(pause, ["resumed_at"], patient_id=pause.patient_id, client_id=client_id)
+    return pause
+
+
+@transaction.atomic
+def medication_record(
+    *,
+    actor,
+    episode: InfusionEpisode,
+    category: str,
+    drug: str,
+    dose: str,
+    given_at: datetime,
+    row_id=None,
+    recorded_at=None,
+    client_id=None,
+    as_carer=False,
+) -> MedicationDose:
+    errors = {}
+    not_in_future(given_at, "given_at", errors)
+    if not (drug or "").strip():
+        errors["drug"] = _("Name the medicine.")
+    medication = MedicationDose(
+        category=category,
+        drug=(drug or "").strip(),
+        dose=(dose or "").strip(),
+        given_at=given_at,
+        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    validate_row(medication, errors)
+    save_new(medication, patient_id=episode.patient_id, client_id=client_id)
+    return medication
+
+
+@transaction.atomic
+def hydration_record(
+    *,
+    actor,
+    episode: InfusionEpisode,
+    phase: str,
+    volume_ml: int,
+    logged_at: datetime,
+    row_id=None,
+    recorded_at=None,
+    client_id=None,
+    as_carer=False,
+) -> HydrationLog:
+    errors = {}
+    not_in_future(logged_at, "logged_at", errors)
+    log = HydrationLog(
+        phase=phase,
+        volume_ml=volume_ml,
+        logged_at=logged_at,
+        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    validate_row(log, errors)
+    save_new(log, patient_id=episode.patient_id, client_id=client_id)
+    return log
+
+
+@transaction.atomic
+def vitals_record(
+    *,
+    actor,
+    episode: InfusionEpisode,
+    measured_at: datetime,
+    temperature_c=None,
+    heart_rate=None,
+    systolic=None,
+    diastolic=None,
+    row_id=None,
+    recorded_at=None,
+    client_id=None,
+    as_carer=False,
+) -> VitalSigns:
+    errors = {}
+    not_in_future(measured_at, "measured_at", errors)
+    if systolic is not None and diastolic is not None and diastolic >= systolic:
+        errors["diastolic"] = _("The lower blood pressure number must be below the upper one.")
+    vitals = VitalSigns(
+        measured_at=measured_at,
+        temperature_c=temperature_c,
+        heart_rate=heart_rate,
+        systolic=systolic,
+        diastolic=diastolic,
+        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    validate_row(vitals, errors)
+    save_new(vitals, patient_id=episode.patient_id, client_id=client_id)
+    return vitals
