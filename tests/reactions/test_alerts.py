@@ -1,9 +1,8 @@
-from datetime import datetime, timedelta
-from datetime import timezone as dt_timezone
+from datetime import UTC, datetime, timedelta
 
 import pytest
-from django.contrib.auth.models import Group
 import time_machine
+from django.contrib.auth.models import Group
 from django.core import mail
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -32,8 +31,8 @@ def raise_urgent(episode):
 
 
 def test_routine_alerts_are_due_the_next_business_day():
-    friday = datetime(2026, 11, 20, 10, 0, tzinfo=dt_timezone.utc)
-    assert alert_deadline("routine", friday) == datetime(2026, 11, 23, 10, 0, tzinfo=dt_timezone.utc)
+    friday = datetime(2026, 11, 20, 10, 0, tzinfo=UTC)
+    assert alert_deadline("routine", friday) == datetime(2026, 11, 23, 10, 0, tzinfo=UTC)
     assert alert_deadline("same_day", friday) == friday + timedelta(hours=4)
     assert alert_deadline("urgent", friday) == friday + timedelta(minutes=30)
 
