@@ -1,5 +1,7 @@
 """The three roles, as Django groups. A user holds at most one of them."""
 
+from django.apps import apps
+from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
 
 ROLE_PATIENT = "patient"
@@ -28,6 +30,17 @@ ROLE_PERMISSIONS = {
         "patients.add_region",
         "patients.change_region",
         "audit.view_auditevent",
+        "protocols.view_product",
+        "protocols.add_product",
+        "protocols.change_product",
+        "protocols.view_rateprotocol",
+        "protocols.add_rateprotocol",
+        "protocols.change_rateprotocol",
+        "protocols.view_triageruleset",
+        "protocols.add_triageruleset",
+        "reactions.view_plan",
+        "reactions.add_plan",
+        "reactions.change_plan",
     ],
 }
 
@@ -53,6 +66,9 @@ def is_staff_role(user) -> bool:
 
 def roles_ensure() -> None:
     """Creates the groups and gives them exactly their permissions (idempotent)."""
+    # Permissions of apps migrated after this one may not exist yet: make them first.
+    for app_config in apps.get_app_configs():
+        create_permissions(app_config, verbosity=0)
     Group.objects.get_or_create(name=GROUP_ON_CALL)
     for name, perms in ROLE_PERMISSIONS.items():
         group, _ = Group.objects.get_or_create(name=name)

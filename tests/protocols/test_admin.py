@@ -1,0 +1,41 @@
+import json
+
+import pytest
+
+from ivigapp.protocols import services
+from ivigapp.protocols.models import TriageRuleSet
+from tests.conftest import make_staff
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/protocols/triageruleset/"
+
+
+def test_an_administrator_drafts_a_rule_set_in_the_admin(client, admin_user):
+    client.force_login(admin_user)
+    document = json.dumps(services.triage_ruleset_v1_document())
+    response = client.post(CHANGELIST + "add/", {"document": document})
+    assert response.status_code == 302
+    ruleset = TriageRuleSet.objects.get()
+    assert (ruleset.status, ruleset.author) == ("draft", admin_user)
+
+
+def test_the_admin_refuses_broken_json_with_a_message(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(CHANGELIST + "add/", {"document": "{not json"})
+    assert response.status_code == 200 and "not valid JSON" in response.content.decode()
+    assert not TriageRuleSet.objects.exists()
+
+
+def test_the_approve_action_refuses_the_author_and_accepts_a_second_person(client, admin_user, roles):
+    ruleset = services.triage_ruleset_draft(author=admin_user, document=services.triage_ruleset_v1_document())
+    services.triage_ruleset_submit(actor=admin_user, ruleset=ruleset)
+    client.force_login(admin_user)
+    response = client.post(CHANGELIST, {"action": "approve", "_selected_action": [ruleset.pk]}, follow=True)
+    assert "cannot approve their own" in response.content.decode()
+    ruleset.refresh_from_db()
+    assert ruleset.status == "in_review"
+    client.force_login(make_staff("approver", "clinical_admin"))
+    client.post(CHANGELIST, {"action": "approve", "_selected_action": [ruleset.pk]})
+    ruleset.refresh_from_db()
+    assert ruleset.status == "approved"
