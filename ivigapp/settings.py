@@ -254,6 +254,14 @@ CELERY_BEAT_SCHEDULE = {
 # Clinical timing. Alert deadlines per level (routine: the next business day at the same time).
 ALERT_DEADLINE_MINUTES = {"same_day": 240, "urgent": 30, "emergency": 15}
 SITE_MAX_RATE_ML_H = env_int("SITE_MAX_RATE_ML_H", 240, minimum=1)
+# Sync limits (SYNC.md 2.8). Tombstones are kept longer than any offline spell we support.
+SYNC_PUSH_MAX_MUTATIONS = 500
+SYNC_PUSH_MAX_BYTES = 512 * 1024
+SYNC_PUSH_SECONDS = 5.0
+SYNC_PULL_DEFAULT_LIMIT = 500
+SYNC_PULL_MAX_LIMIT = 2000
+SYNC_SCHEMA_RANGE = (1, 1)
+SYNC_TOMBSTONE_DAYS = env_int("SYNC_TOMBSTONE_DAYS", 180, minimum=30)
 # /healthz reports the worker down when its last heartbeat is older than this.
 HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 60, minimum=5)
 

@@ -1,5 +1,6 @@
 import uuid
 
+from django.conf import settings
 from django.db import models
 from django.utils import timezone
 
@@ -43,3 +44,66 @@ class SyncRow(models.Model):
 
     class Meta:
         abstract = True
+
+
+class SyncClient(models.Model):
+    """A device (one browser profile) of one user; the id is made on the device."""
+
+    id = models.UUIDField(primary_key=True)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="sync_clients")
+    last_mutation_id = models.BigIntegerField(default=0)
+    schema_version = models.PositiveIntegerField(default=1)
+    device_label = models.CharField(max_length=100, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    last_seen_at = models.DateTimeField(default=timezone.now)
+
+    def __str__(self):
+        return f"client {self.id} of {self.user_id}"
+
+
+class MutationLog(models.Model):
+    """Every mutation the server acknowledged, with its result: the exactly-once record and the
+    edit history. Append-only."""
+
+    class Result(models.TextChoices):
+        APPLIED = "applied"
+        MERGED = "merged"
+        CONFLICT = "conflict"
+        REJECTED = "rejected"
+
+    client = models.ForeignKey(SyncClient, on_delete=models.CASCADE, related_name="mutations")
+    mutation_id = models.BigIntegerField()
+    received_at = models.DateTimeField(default=timezone.now)
+    payload = models.JSONField()
+    result = models.CharField(max_length=10, choices=Result.choices)
+    response = models.JSONField(help_text="The per-mutation result sent back, replayed for retries.")
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["client", "mutation_id"], name="mutation_once_per_client")]
+
+    def __str__(self):
+        return f"{self.client_id}#{self.mutation_id} {self.result}"
+
+
+class SyncConflict(SyncRow):
+    """A value that lost a concurrent edit. Kept, shown to patient and nurse, never discarded."""
+
+    table_name = models.CharField(max_length=40)
+    row_id = models.UUIDField()
+    field = models.CharField(max_length=60)
+    base_value = models.JSONField(null=True)
+    kept_value = models.JSONField(null=True)
+    other_value = models.JSONField(null=True)
+    other_client_id = models.UUIDField(null=True)
+    other_mutation_id = models.BigIntegerField(null=True)
+    created_at = models.DateTimeField(default=timezone.now)
+    resolved_at = models.DateTimeField(null=True, blank=True)
+    resolved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        indexes = [models.Index(fields=["table_name", "row_id"])]
+
+    def __str__(self):
+        return f"conflict on {self.table_name}.{self.field}"

@@ -1,5 +1,6 @@
 from ivigapp.reactions.models.alerts import LEVEL_RANK, Alert, AlertEscalation, AlertLevel, AlertNote
 from ivigapp.reactions.models.diary import (
+    Amendment,
     EnteredBy,
     HydrationLog,
     InfusionEpisode,
@@ -22,6 +23,7 @@ from ivigapp.reactions.models.reports import (
 
 __all__ = [
     "ACTIONS",
+    "Amendment",
     "LEVEL_RANK",
     "PAIN_SYMPTOMS",
     "RED_FLAGS",

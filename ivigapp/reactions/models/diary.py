@@ -166,3 +166,19 @@ class VitalSigns(EpisodePart):
     diastolic = models.PositiveSmallIntegerField(
         null=True, blank=True, validators=[MinValueValidator(20), MaxValueValidator(180)]
     )
+
+
+class Amendment(DiaryRow):
+    """A correction to an entry that was already submitted. It never changes the original: the
+    nurse sees both, and two amendments of one entry show as a branch."""
+
+    target_table = models.CharField(max_length=40)
+    target_id = models.UUIDField()
+    changes = models.JSONField()
+    reason = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["target_table", "target_id"])]
+
+    def __str__(self):
+        return f"amendment of {self.target_table} {self.target_id}"

@@ -9,8 +9,12 @@ from ivigapp.reactions.services.alerts import (
     alerts_escalate_due,
 )
 from ivigapp.reactions.services.diary import (
+    amendment_record,
+    diary_part_update,
+    diary_row_delete,
     episode_end,
     episode_readiness_record,
+    episode_reschedule,
     episode_schedule,
     episode_start,
     hydration_record,
@@ -26,6 +30,10 @@ from ivigapp.reactions.services.plans import plan_create, rate_cap
 from ivigapp.reactions.services.reports import symptom_report_submit
 
 __all__ = [
+    "amendment_record",
+    "diary_part_update",
+    "diary_row_delete",
+    "episode_reschedule",
     "alert_acknowledge",
     "alert_annotate",
     "alert_raise",

@@ -99,6 +99,8 @@ def episode_readiness_record(
     client_id=None,
 ) -> InfusionEpisode:
     errors = {}
+    if is_submitted(episode):
+        errors["status"] = _("This infusion is finished: send an amendment instead.")
     not_in_future(premeds_taken_at, "premeds_taken_at", errors)
     if premeds_taken_at is not None and not premeds_taken:
         errors["premeds_taken_at"] = _("Give a time only if the premedication was taken.")
@@ -408,3 +410,107 @@ def vitals_record(
     validate_row(vitals, errors)
     save_new(vitals, patient_id=episode.patient_id, client_id=client_id)
     return vitals
+
+
+@transaction.atomic
+def episode_reschedule(
+    *, actor, episode: InfusionEpisode, scheduled_start: datetime, course_day: int, client_id=None
+) -> InfusionEpisode:
+    errors = {}
+    if episode.status != InfusionEpisode.Status.PLANNED:
+        errors["scheduled_start"] = _("Only a planned infusion can be moved.")
+    if not 1 <= course_day <= episode.plan.course_days:
+        errors["course_day"] = _("This plan has %(n)s course days.") % {"n": episode.plan.course_days}
+    if errors:
+        raise ValidationError(errors)
+    episode.scheduled_start, episode.course_day = scheduled_start, course_day
+    save_changed(episode, ["scheduled_start", "course_day"], patient_id=episode.patient_id, client_id=client_id)
+    return episode
+
+
+# Parts of an infusion that may be corrected field by field while the infusion is still open.
+DRAFT_FIELDS = {
+    VialUsage: ["lot_number", "expiry_date", "vial_size_g", "quantity"],
+    MedicationDose: ["category", "drug", "dose", "given_at"],
+    HydrationLog: ["phase", "volume_ml", "logged_at"],
+    VitalSigns: ["measured_at", "temperature_c", "heart_rate", "systolic", "diastolic"],
+}
+
+
+def is_submitted(episode: InfusionEpisode) -> bool:
+    """Once an infusion has ended its record is append-only: corrections become amendments."""
+    return episode.status in InfusionEpisode.ENDED or episode.status == InfusionEpisode.Status.DEFERRED
+
+
+@transaction.atomic
+def diary_part_update(*, actor, row, changes: dict, client_id=None):
+    """Corrects draft fields of a vial, medicine, drink or vital-signs entry of an open infusion."""
+    errors = {}
+    if is_submitted(row.episode):
+        errors["episode"] = _("This infusion is finished: send an amendment instead.")
+    unknown = set(changes) - set(DRAFT_FIELDS.get(type(row), []))
+    if unknown:
+        errors[sorted(unknown)[0]] = _("This field cannot be changed.")
+    if errors:
+        raise ValidationError(errors)
+    for field, value in changes.items():
+        setattr(row, field, value)
+    if isinstance(row, VialUsage):
+        row.lot_number = (row.lot_number or "").strip().upper()
+        if not LOT_FORMAT.match(row.lot_number):
+            errors["lot_number"] = _("Enter the lot number as printed: 3 to 20 letters, digits or dashes.")
+    validate_row(row, errors)
+    save_changed(row, list(changes), patient_id=row.patient_id, client_id=client_id)
+    return row
+
+
+@transaction.atomic
+def diary_row_delete(*, actor, row, client_id=None):
+    """Deletes an entry of an open infusion as a tombstone (it syncs as a deletion)."""
+    episode = row if isinstance(row, InfusionEpisode) else row.episode
+    if isinstance(row, InfusionEpisode) and row.status != InfusionEpisode.Status.PLANNED:
+        raise ValidationError({"status": _("Only an infusion that has not started can be deleted.")})
+    if is_submitted(episode):
+        raise ValidationError({"episode": _("This infusion is finished: send an amendment instead.")})
+    if row.deleted:
+        return row
+    row.deleted = True
+    save_changed(row, ["deleted"], patient_id=row.patient_id, client_id=client_id)
+    return row
+
+
+@transaction.atomic
+def amendment_record(
+    *,
+    actor,
+    patient: Patient,
+    target,
+    changes: dict,
+    reason: str = "",
+    row_id=None,
+    recorded_at=None,
+    client_id=None,
+    as_carer=False,
+):
+    from ivigapp.reactions.models import Amendment
+
+    errors = {}
+    if target is None or target.patient_id != patient.pk:
+        errors["target_id"] = _("Choose an entry of this diary.")
+    if not isinstance(changes, dict) or not changes or len(str(changes)) > 4000:
+        errors["changes"] = _("Say what should change.")
+    if errors:
+        raise ValidationError(errors)
+    amendment = Amendment(
+        patient=patient,
+        target_table=target._meta.model_name,
+        target_id=target.pk,
+        changes=changes,
+        reason=(reason or "")[:500],
+        recorded_at=recorded_at,
+        entered_by=entered_by_for(actor, as_carer=as_carer),
+        entered_by_user=actor,
+        **({"id": row_id} if row_id else {}),
+    )
+    save_new(amendment, patient_id=patient.pk, client_id=client_id)
+    return amendment

@@ -1,0 +1,253 @@
+"""Push: apply a batch of one client's mutations exactly once (SYNC.md 2.4 and 2.6)."""
+
+import json
+import time
+import uuid
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
+from django.core.serializers.json import DjangoJSONEncoder
+from django.db import transaction
+from django.http import Http404
+from django.utils import timezone
+from rest_framework import serializers
+
+from ivigapp.audit.models import AuditEvent
+from ivigapp.audit.services import audit_record
+from ivigapp.patients.access import patients_for
+from ivigapp.patients.models import Patient
+from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
+from ivigapp.reactions.models import Alert, AlertNote, InfusionEpisode
+from ivigapp.sync.models import MutationLog, SyncClient, SyncConflict
+from ivigapp.sync.stamp import stamp_row
+from ivigapp.sync.tables import NURSE, PATIENT, TABLES, Context, create_row, current_value, update_row
+from ivigapp.sync.upcast import upcast
+
+
+class MutationGap(Exception):
+    def __init__(self, expected: int):
+        self.expected = expected
+
+
+def _errors(error) -> dict:
+    if isinstance(error, serializers.ValidationError):
+        detail = error.detail
+        return (
+            {k: [str(m) for m in v] if isinstance(v, list) else [str(v)] for k, v in detail.items()}
+            if isinstance(detail, dict)
+            else {"non_field_errors": [str(m) for m in detail]}
+        )
+    return (
+        {k: [str(m) for m in v] for k, v in error.message_dict.items()}
+        if hasattr(error, "message_dict")
+        else {"non_field_errors": [str(m) for m in error.messages]}
+    )
+
+
+def _reject(mutation: dict, reason: str, detail: dict | None = None) -> dict:
+    return {"id": mutation["id"], "status": "rejected", "reason": reason, "detail": detail or {}}
+
+
+def _row_patient_id(row):
+    return row.alert.patient_id if isinstance(row, AlertNote) else row.patient_id
+
+
+def _claimed_patient_id(user, mutation):
+    """For a new row: the patient named, or the one its infusion or alert belongs to."""
+    data = mutation.get("set") or {}
+    if data.get("patient_id"):
+        return data["patient_id"]
+    if data.get("episode_id"):
+        return InfusionEpisode.objects.filter(pk=_uuid(data["episode_id"])).values_list("patient_id", flat=True).first()
+    if data.get("alert_id"):
+        return Alert.objects.filter(pk=_uuid(data["alert_id"])).values_list("patient_id", flat=True).first()
+    if user_role(user) == ROLE_PATIENT:
+        return Patient.objects.filter(user=user).values_list("pk", flat=True).first()
+    return None
+
+
+def _uuid(value):
+    try:
+        return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+def _patient_for(user, table, mutation):
+    """The patient whose scope the mutation writes to, through the access module only."""
+    row = table.model.objects.filter(pk=mutation["row_id"]).first()
+    patient_id = _row_patient_id(row) if row is not None else _uuid(_claimed_patient_id(user, mutation))
+    patient = patients_for(user).filter(pk=patient_id).first() if patient_id else None
+    if patient is None:
+        raise Http404
+    return patient, row
+
+
+def _conflict(table, row, field, base, kept, other, client, mutation_id) -> SyncConflict:
+    conflict = SyncConflict(
+        table_name=table.name,
+        row_id=row.pk,
+        field=field,
+        base_value=base,
+        kept_value=kept,
+        other_value=other,
+        other_client_id=row.updated_by_client,
+        other_mutation_id=None,
+    )
+    stamp_row(conflict, patient_id=_row_patient_id(row), client_id=client.pk)
+    conflict.save(force_insert=True)
+    return conflict
+
+
+def _json(value):
+    return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
+
+
+def _merge(table, row, changes: dict, base: dict, base_version, client, mutation_id):
+    """Three-way field merge. Returns (fields to apply, status, conflicts).
+
+    1. The row is where the client last saw it: apply everything.
+    2. Otherwise, field by field: unchanged on the server since base -> apply; already equal ->
+       nothing to do; changed differently on both sides -> the later arrival (this one) wins and the
+       value it replaces is kept in sync_conflict. Device clocks play no part.
+    """
+    if row.version == base_version:
+        return changes, "applied", []
+    apply, conflicts = {}, []
+    for name, value in changes.items():
+        current = current_value(table, row, name)
+        if current == value:
+            continue
+        if name in base and current == base[name]:
+            apply[name] = value
+            continue
+        apply[name] = value
+        conflicts.append((name, base.get(name), value, current))
+    made = [_conflict(table, row, n, _json(b), _json(k), _json(o), client, mutation_id) for n, b, k, o in conflicts]
+    return apply, ("conflict" if made else "merged"), made
+
+
+def _apply(user, client: SyncClient, mutation: dict) -> dict:
+    table = TABLES.get(mutation.get("table"))
+    if table is None or table.writer is None:
+        return _reject(mutation, "unknown_table")
+    role = user_role(user)
+    if (table.writer == PATIENT and role not in (ROLE_PATIENT, ROLE_NURSE)) or (
+        table.writer == NURSE and role != ROLE_NURSE
+    ):
+        return _reject(mutation, "forbidden")
+    try:
+        patient, row = _patient_for(user, table, mutation)
+    except Http404:
+        audit_record(
+            user,
+            action=f"sync.push.{table.name}",
+            outcome=AuditEvent.Outcome.DENIED,
+            object_type=table.name,
+            object_ids=[mutation["row_id"]],
+            patient_id=(mutation.get("set") or {}).get("patient_id"),
+        )
+        return _reject(mutation, "not_found")
+    if role == ROLE_NURSE:
+        audit_record(
+            user,
+            action=f"sync.push.{table.name}",
+            patient_id=patient.pk,
+            object_type=table.name,
+            object_ids=[mutation["row_id"]],
+        )
+    ctx = Context(user=user, patient=patient, client_id=client.pk, recorded_at=mutation.get("recorded_at"))
+    data = dict(mutation.get("set") or {})
+    data.pop("patient_id", None)
+    try:
+        with transaction.atomic():
+            return _apply_to_row(table, ctx, client, mutation, row, data)
+    except (ValidationError, serializers.ValidationError) as error:
+        return _reject(mutation, "validation", _errors(error))
+
+
+def _apply_to_row(table, ctx, client, mutation, row, data) -> dict:
+    from ivigapp.reactions.services import diary_row_delete
+
+    kind = mutation["kind"]
+    if kind == "delete":
+        if row is None:
+            return {"id": mutation["id"], "status": "applied", "row_version": 0}
+        if not table.deletable:
+            raise ValidationError({"kind": "This entry cannot be deleted; send an amendment."})
+        status, conflicts = "applied", []
+        if mutation.get("base_version") is not None and row.version != mutation["base_version"] and not row.deleted:
+            conflicts = [_conflict(table, row, "__row__", None, None, {"version": row.version}, client, mutation["id"])]
+            status = "conflict"
+        diary_row_delete(actor=ctx.user, row=row, client_id=client.pk)
+        row.refresh_from_db()
+        return _result(mutation, status, row, conflicts)
+    if row is None:
+        if mutation.get("base_version") is not None or table.create is None:
+            raise ValidationError({"base_version": "This entry does not exist."})
+        parsed = table.create(data=data)
+        parsed.is_valid(raise_exception=True)
+        row = create_row(table, ctx, mutation["row_id"], dict(parsed.validated_data))
+        return _result(mutation, "applied", row, [])
+    if row.deleted:
+        # An edit never resurrects a deleted entry; the edit is kept as a conflict against it.
+        conflict = _conflict(table, row, "__deleted__", None, None, data, client, mutation["id"])
+        return _result(mutation, "conflict", row, [conflict])
+    if table.update is None or mutation.get("base_version") is None:
+        raise ValidationError({"base_version": "This entry already exists."})
+    parsed = table.update(data=data, partial=True)
+    parsed.is_valid(raise_exception=True)
+    base_parser = table.update(data=mutation.get("base") or {}, partial=True)
+    base = dict(base_parser.validated_data) if base_parser.is_valid() else {}
+    changes, status, conflicts = _merge(
+        table, row, dict(parsed.validated_data), base, mutation["base_version"], client, mutation["id"]
+    )
+    if changes:
+        row = update_row(table, ctx, row, changes)
+        row.refresh_from_db()
+    return _result(mutation, status, row, conflicts)
+
+
+def _result(mutation, status, row, conflicts) -> dict:
+    result = {"id": mutation["id"], "status": status, "row_version": row.version}
+    if conflicts:
+        result["conflict_id"] = str(conflicts[0].pk)
+    return result
+
+
+def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
+    """One transaction per request.
+
+    1. Lock the client's row; ids at or below its last_mutation_id are replays: their original
+       results come back from the mutation log, whatever the payload now says.
+    2. The first new id must be last + 1, or nothing is applied (409 mutation_gap).
+    3. Each new mutation is authorised through the access module, applied by the clinical services
+       in a savepoint, logged with its result, and advances last_mutation_id, even when rejected.
+    4. Past the time budget the rest is left for the client's next request.
+    """
+    started = time.monotonic()
+    with transaction.atomic():
+        client = SyncClient.objects.select_for_update().get(pk=client_id, user=user)
+        logged = {
+            m.mutation_id: m.response
+            for m in MutationLog.objects.filter(client=client, mutation_id__in=[m["id"] for m in mutations])
+        }
+        results = []
+        for mutation in mutations:
+            if mutation["id"] <= client.last_mutation_id:
+                results.append(logged.get(mutation["id"], {"id": mutation["id"], "status": "applied"}))
+                continue
+            if mutation["id"] != client.last_mutation_id + 1:
+                raise MutationGap(client.last_mutation_id + 1)
+            if time.monotonic() - started > settings.SYNC_PUSH_SECONDS:
+                break
+            mutation = upcast(mutation)
+            result = _apply(user, client, mutation)
+            MutationLog.objects.create(
+                client=client, mutation_id=mutation["id"], payload=mutation, result=result["status"], response=result
+            )
+            client.last_mutation_id = mutation["id"]
+            results.append(result)
+        client.last_seen_at = timezone.now()
+        client.save(update_fields=["last_mutation_id", "last_seen_at"])
+    return {"last_mutation_id": client.last_mutation_id, "server_time": timezone.now(), "results": results}
