@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from ivigapp.patients import services
 from ivigapp.patients.models import BodyMeasurement, CareAssignment, Patient, Region, RiskProfile
-from ivigapp.patients.roles import ROLE_ADMIN, ROLE_NURSE, ROLE_PATIENT, roles_ensure
+from ivigapp.patients.roles import GROUP_ON_CALL, ROLE_ADMIN, ROLE_NURSE, ROLE_PATIENT, roles_ensure
 
 User = get_user_model()
 
@@ -138,6 +138,11 @@ def demo_seed(*, password: str, extra_patients: int = 0) -> list[tuple[str, str]
         accounts.append((spec.username, ROLE_PATIENT))
     if extra_patients:
         _load_patients_create(extra_patients, regions["GB"], hashed)
+    from ivigapp.reactions.demo import clinical_demo_seed
+
+    clinical_demo_seed(lead=lead, approver=User.objects.get(username="approver"))
+    nurse2 = User.objects.get(username="nurse2")
+    nurse2.groups.add(Group.objects.get(name=GROUP_ON_CALL))
     return accounts
 
 

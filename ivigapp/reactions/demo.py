@@ -148,7 +148,7 @@ REGIMENS = [
                 extra=AfterReport(
                     symptoms={"HEADACHE": {"severity": 3, "nrs": 8}},
                     red_flags=("RF_MENINGISM",),
-                    text="Bad headache since this morning, stiff neck, light hurts my eyes.",
+                    text="Bad headache getting worse, stiff neck, light hurts my eyes.",
                     hours_ago=3,
                     keep_open=True,
                 )
@@ -228,7 +228,7 @@ REGIMENS = [
                 extra=AfterReport(
                     {"CHILLS": {"severity": 1}, "FATIGUE": {"severity": 1}},
                     temperature_c=Decimal("38.4"),
-                    text="Shivery this evening, temperature 38.4.",
+                    text="Shivery since the infusion, temperature 38.4.",
                     hours_ago=2,
                     keep_open=True,
                 )
@@ -419,18 +419,19 @@ def _timeline(rates: list[Decimal], label_rates: list[Decimal], volume: Decimal,
             if reaction.outcome == "stop":
                 timeline.end, timeline.status = _minutes(onset + 5), InfusionEpisode.Status.STOPPED_REACTION
                 return timeline
+            back = max(step - 1, 1)  # one step down, never below the first
             if reaction.outcome == "slow":
                 given += rate * 5 / 60
-                slower = rates[step - 2]
-                timeline.rates.append((_minutes(onset + 5), slower, step - 1, RateChange.Reason.REACTION_SLOW))
+                slower = rates[back - 1]
+                timeline.rates.append((_minutes(onset + 5), slower, back, RateChange.Reason.REACTION_SLOW))
                 run_out(onset + 5, slower)
                 return timeline
             if reaction.outcome == "pause":
                 given += rate * 2 / 60
                 paused, resumed = onset + 2, onset + 22
                 timeline.pause = (_minutes(paused), _minutes(resumed))
-                slower = rates[step - 2]
-                timeline.rates.append((_minutes(resumed), slower, step - 1, RateChange.Reason.RESTART_AFTER_PAUSE))
+                slower = rates[back - 1]
+                timeline.rates.append((_minutes(resumed), slower, back, RateChange.Reason.RESTART_AFTER_PAUSE))
                 run_out(resumed, slower)
                 return timeline
             minute = onset

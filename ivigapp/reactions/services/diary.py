@@ -3,6 +3,7 @@
 import re
 from datetime import date, datetime
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -209,7 +210,8 @@ def vial_add(
     lot_number = (lot_number or "").strip().upper()
     if not LOT_FORMAT.match(lot_number):
         errors["lot_number"] = _("Enter the lot number as printed: 3 to 20 letters, digits or dashes.")
-    infusion_day = timezone.localdate(episode.started_at or episode.scheduled_start)
+    # The vial must be in date on the infusion's day where the patient is.
+    infusion_day = timezone.localdate(episode.started_at or episode.scheduled_start, ZoneInfo(episode.patient.timezone))
     if expiry_date < infusion_day:
         errors["expiry_date"] = _("This vial had expired before the infusion day.")
     vial = VialUsage(
