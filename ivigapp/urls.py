@@ -13,6 +13,8 @@ urlpatterns = [
     path("favicon.ico", core_views.favicon),
     path("accounts/", include("ivigapp.accounts.urls")),
     path("patients/", include("ivigapp.patients.urls")),
+    path("content/", include("ivigapp.protocols.content.urls")),
+    path("nurse/", include("ivigapp.reactions.urls")),
     path("api/", include("ivigapp.api")),
     path("i18n/", include("django.conf.urls.i18n")),
     path("jsi18n/", JavaScriptCatalog.as_view(), name="javascript-catalog"),

@@ -1,6 +1,11 @@
 import uuid
 from collections.abc import Iterable
 
+from django.core.exceptions import EmptyResultSet
+from django.db import connection
+from django.db.models import F
+from django.utils import timezone
+
 from ivigapp.audit.models import AuditEvent
 from ivigapp.core.requestid import request_id_get
 from ivigapp.patients.roles import user_role
@@ -61,3 +66,36 @@ def audit_record_many(actor, *, action: str, patient_ids: Iterable, object_type:
             for pid in patient_ids
         ]
     )
+
+
+def audit_record_select(actor, *, action: str, queryset, field: str = "pk", object_type: str = "patient") -> None:
+    """One audit row per distinct patient id in `queryset` (`field` names the id), written by a
+    single INSERT ... SELECT: a list page audits every patient it shows in one query, whether it
+    shows ten patients or a thousand."""
+    ids = queryset.order_by().values(audit_pid=F(field)).distinct()
+    try:
+        sub_sql, sub_params = ids.query.sql_with_params()
+    except EmptyResultSet:  # e.g. patients_for(administrator): nothing was shown
+        return
+    json_empty = "CAST(%s AS jsonb)" if connection.vendor == "postgresql" else "%s"
+    authenticated = actor is not None and actor.is_authenticated
+    # The table name is the model's and the subquery is the ORM's, with its parameters bound.
+    sql = (
+        f"INSERT INTO {AuditEvent._meta.db_table} (at, actor_id, actor_username, role, patient_id, action, "  # noqa: S608
+        f"object_type, object_ids, outcome, request_id) SELECT %s, %s, %s, %s, sub.audit_pid, %s, %s, {json_empty}, "
+        f"%s, %s FROM ({sub_sql}) sub"
+    )
+    params = [
+        timezone.now(),
+        actor.pk if authenticated else None,
+        actor.get_username() if authenticated else "",
+        user_role(actor) or "",
+        action,
+        object_type,
+        "[]",
+        AuditEvent.Outcome.OK,
+        request_id_get(),
+        *sub_params,
+    ]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)

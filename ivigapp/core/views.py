@@ -22,7 +22,7 @@ def home(request):
     if role == ROLE_PATIENT:
         return redirect("patients:me")
     if role == ROLE_NURSE:
-        return redirect("patients:list")
+        return redirect("reactions:queue")
     if role == ROLE_ADMIN:
         return redirect("admin:index")
     return render(request, "core/no_role.html", status=403)

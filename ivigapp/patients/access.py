@@ -14,7 +14,7 @@ from django.http import Http404
 from ivigapp.audit.models import AuditEvent
 from ivigapp.audit.services import audit_record
 from ivigapp.patients.models import CareAssignment, Patient
-from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, is_staff_role, user_role
+from ivigapp.patients.roles import ROLE_ADMIN, ROLE_NURSE, ROLE_PATIENT, is_staff_role, user_role
 
 
 def patients_for(user) -> QuerySet[Patient]:
@@ -52,3 +52,11 @@ def access_patient(user, patient_id, *, action: str = "patient.view") -> Patient
     if is_staff_role(user):
         audit_record(user, action=action, patient_id=patient.pk, object_type="patient", object_ids=[patient.pk])
     return patient
+
+
+def patients_for_lot_recall(user) -> QuerySet[Patient]:
+    """Who may be found by a lot recall: a nurse's own patients; administrators search everyone,
+    because a recall concerns a product, and each match they see is audited."""
+    if user_role(user) == ROLE_ADMIN:
+        return Patient.objects.all()
+    return patients_for(user)

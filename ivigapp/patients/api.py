@@ -3,7 +3,7 @@ from rest_framework import serializers
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
-from ivigapp.audit.services import audit_record_many
+from ivigapp.audit.services import audit_record_select
 from ivigapp.patients.access import access_patient, patients_for
 from ivigapp.patients.models import Patient, Region
 from ivigapp.patients.roles import is_staff_role
@@ -40,9 +40,10 @@ class PatientOut(serializers.ModelSerializer):
 @extend_schema(responses=PatientOut(many=True), summary="Patients the signed-in user may see")
 @api_view(["GET"])
 def patient_list(request):
-    patients = list(patients_for(request.user).select_related("region", "risk_profile").order_by("display_name"))
+    visible = patients_for(request.user)
+    patients = list(visible.select_related("region", "risk_profile").order_by("display_name"))
     if is_staff_role(request.user):
-        audit_record_many(request.user, action="patient.list", patient_ids=[p.pk for p in patients])
+        audit_record_select(request.user, action="patient.list", queryset=visible)
     return Response(PatientOut(patients, many=True).data)
 
 

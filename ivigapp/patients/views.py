@@ -3,10 +3,8 @@ from django.db.models import Prefetch
 from django.http import Http404
 from django.shortcuts import render
 
-from ivigapp.audit.services import audit_record_many
-from ivigapp.patients.access import access_patient, patients_for
 from ivigapp.patients.models import BodyMeasurement
-from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
+from ivigapp.patients.roles import ROLE_PATIENT, user_role
 
 
 def _latest_by_kind(patient) -> dict[str, BodyMeasurement]:
@@ -14,21 +12,6 @@ def _latest_by_kind(patient) -> dict[str, BodyMeasurement]:
     for m in patient.measurements.all():  # newest first (model ordering)
         latest.setdefault(m.kind, m)
     return latest
-
-
-@login_required
-def patient_list(request):
-    if user_role(request.user) != ROLE_NURSE:
-        raise Http404
-    patients = list(patients_for(request.user).select_related("region", "risk_profile").order_by("display_name"))
-    audit_record_many(request.user, action="patient.list", patient_ids=[p.pk for p in patients])
-    return render(request, "patients/list.html", {"patients": patients})
-
-
-@login_required
-def patient_detail(request, patient_id):
-    patient = access_patient(request.user, patient_id, action="patient.view")
-    return _profile_page(request, patient)
 
 
 @login_required

@@ -1,9 +1,37 @@
 """Reads of the clinical record. Callers pass a patient already returned by the access module."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import (
+    Case,
+    Count,
+    F,
+    IntegerField,
+    OuterRef,
+    Prefetch,
+    QuerySet,
+    Subquery,
+    Value,
+    When,
+)
+from django.db.models.functions import Coalesce
+from django.utils import timezone
 
+from ivigapp.patients.access import patients_for, patients_for_lot_recall
 from ivigapp.patients.models import Patient
-from ivigapp.reactions.models import InfusionEpisode, RateChange, SymptomReport, VialUsage
+from ivigapp.reactions.models import (
+    LEVEL_RANK,
+    Alert,
+    FollowUpCheck,
+    HydrationLog,
+    InfusionEpisode,
+    MedicationDose,
+    Pause,
+    RateChange,
+    ReactionReview,
+    SymptomReport,
+    VialUsage,
+    VitalSigns,
+)
+from ivigapp.sync.models import SyncClient
 
 
 def episodes_with_reports(patient: Patient) -> QuerySet[InfusionEpisode]:
@@ -23,4 +51,89 @@ def episodes_with_reports(patient: Patient) -> QuerySet[InfusionEpisode]:
             ),
         )
         .order_by("-scheduled_start")
+    )
+
+
+def alert_queue(user) -> QuerySet[Alert]:
+    """Open alerts of the user's patients: emergencies and urgent first, then by deadline."""
+    rank = Case(*[When(level=level, then=Value(r)) for level, r in LEVEL_RANK.items()], output_field=IntegerField())
+    return (
+        Alert.objects.filter(patient__in=patients_for(user), resolved_at__isnull=True, deleted=False)
+        .select_related("patient", "report__decision", "owner")
+        .annotate(rank=rank)
+        .order_by("-rank", "deadline_at")
+    )
+
+
+def nurse_patient_rows(user, *, sort: str = "name") -> list[Patient]:
+    """The nurse's patients with last sync, open alerts, next infusion and missed checks, in one
+    query however many patients (each figure is a correlated subquery)."""
+    now = timezone.now()
+    last_sync = SyncClient.objects.filter(user_id=OuterRef("user_id")).order_by("-last_seen_at")
+    open_alerts = (
+        Alert.objects.filter(patient=OuterRef("pk"), resolved_at__isnull=True, deleted=False)
+        .values("patient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    next_infusion = InfusionEpisode.objects.filter(
+        patient=OuterRef("pk"), status=InfusionEpisode.Status.PLANNED, scheduled_start__gte=now, deleted=False
+    ).order_by("scheduled_start")
+    missed = (
+        FollowUpCheck.objects.filter(patient=OuterRef("pk"), missed_at__isnull=False, deleted=False)
+        .values("patient")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    rows = (
+        patients_for(user)
+        .select_related("risk_profile", "region")
+        .annotate(
+            last_synced_at=Subquery(last_sync.values("last_seen_at")[:1]),
+            open_alerts=Coalesce(Subquery(open_alerts[:1]), 0),
+            next_infusion_at=Subquery(next_infusion.values("scheduled_start")[:1]),
+            missed_checks=Coalesce(Subquery(missed[:1]), 0),
+        )
+    )
+    orderings = {
+        "name": ["display_name"],
+        "last_synced": [F("last_synced_at").asc(nulls_first=True), "display_name"],
+        "open_alerts": ["-open_alerts", "display_name"],
+        "next_infusion": [F("next_infusion_at").asc(nulls_last=True), "display_name"],
+        "missed_checks": ["-missed_checks", "display_name"],
+    }
+    return list(rows.order_by(*orderings.get(sort, orderings["name"])))
+
+
+def patient_reactions(patient: Patient) -> list[SymptomReport]:
+    return list(
+        SymptomReport.objects.filter(patient=patient, deleted=False)
+        .select_related("decision", "episode__plan__product")
+        .prefetch_related(Prefetch("reviews", queryset=ReactionReview.objects.order_by("-reviewed_at")))
+        .order_by("-onset_at")
+    )
+
+
+def episode_timeline(episode: InfusionEpisode) -> dict:
+    """Everything the timeline chart and its table need, in time order."""
+    return {
+        "rates": list(RateChange.objects.filter(episode=episode, deleted=False).order_by("at")),
+        "pauses": list(Pause.objects.filter(episode=episode, deleted=False).order_by("paused_at")),
+        "medicines": list(MedicationDose.objects.filter(episode=episode, deleted=False).order_by("given_at")),
+        "drinks": list(HydrationLog.objects.filter(episode=episode, deleted=False).order_by("logged_at")),
+        "reports": list(
+            SymptomReport.objects.filter(episode=episode, deleted=False).select_related("decision").order_by("onset_at")
+        ),
+        "vials": list(VialUsage.objects.filter(episode=episode, deleted=False)),
+        "vitals": list(VitalSigns.objects.filter(episode=episode, deleted=False).order_by("measured_at")),
+    }
+
+
+def lot_recall(user, lot_number: str) -> list[VialUsage]:
+    return list(
+        VialUsage.objects.filter(
+            patient__in=patients_for_lot_recall(user), lot_number=lot_number.strip().upper(), deleted=False
+        )
+        .select_related("patient", "episode__plan__product")
+        .order_by("patient__display_name", "episode__started_at")
     )

@@ -16,7 +16,7 @@ def sign_in(client, username, password, ip="203.0.113.7", **extra):
 def test_it_signs_a_nurse_in_and_sends_them_to_their_patients(client, nurse):
     response = sign_in(client, "nurse", PASSWORD)
     assert response.status_code == 302
-    assert client.get("/").url == reverse("patients:list")
+    assert client.get("/").url == reverse("reactions:queue")
 
 
 def test_it_signs_a_patient_in_with_their_own_language(client, patient):
@@ -69,15 +69,15 @@ def test_logout_clears_the_site_and_the_old_cookie_is_dead(client, nurse):
     response = client.post(reverse("accounts:logout"))
     assert response["Clear-Site-Data"] == '"cache", "cookies", "storage"'
     client.cookies["sessionid"] = old_cookie
-    assert client.get(reverse("patients:list")).status_code == 302
+    assert client.get(reverse("reactions:patients")).status_code == 302
 
 
 def test_a_deactivated_nurse_is_out_on_the_next_request(client, nurse, patient):
     sign_in(client, "nurse", PASSWORD)
-    assert client.get(reverse("patients:list")).status_code == 200
+    assert client.get(reverse("reactions:patients")).status_code == 200
     nurse.is_active = False
     nurse.save()
-    assert client.get(reverse("patients:list")).status_code == 302
+    assert client.get(reverse("reactions:patients")).status_code == 302
 
 
 def test_the_login_form_needs_a_csrf_token(nurse):

@@ -11,7 +11,7 @@ from tests.conftest import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
-LIST = "/patients/"
+LIST = "/nurse/patients/"
 BACKGROUND = {"HTTP_X_IVIG_BACKGROUND": "1"}
 
 

@@ -28,12 +28,13 @@ def test_a_patient_signs_in_on_a_phone_and_sees_their_emergency_number(phone, pa
 
 def test_a_nurse_opens_an_assigned_patient_and_signs_out(phone, nurse, patient, other_patient):
     sign_in(phone, "nurse")
-    phone.wait_for_url("**/patients/")
+    phone.wait_for_url("**/nurse/alerts/")
+    phone.goto("/nurse/patients/")
     rows = phone.locator("tbody tr")
     assert rows.count() == 1
     screenshot(phone, "nurse-list-360")
     phone.get_by_role("link", name=patient.display_name, exact=True).click()
-    phone.wait_for_url(f"**/patients/{patient.pk}/")
+    phone.wait_for_url(f"**/nurse/patients/{patient.pk}/")
     phone.click("button:has-text('Sign out')")
     phone.wait_for_url("**/accounts/login/")
     assert phone.context.cookies() == [] or all(c["name"] != "sessionid" for c in phone.context.cookies())

@@ -13,7 +13,8 @@ OUR_PAGES = {
     "/accounts/login/",
     "/accounts/password-reset/",
     "/accounts/password-reset/sent/",
-    "/patients/",
+    "/nurse/patients/",
+    "/nurse/alerts/",
     "/patients/me/",
     "/accounts/reset/done/",
 }
@@ -31,7 +32,13 @@ def pages_for(patient):
             "/api/docs/",
             "/manifest.json",
         ],
-        "nurse": ["/patients/", reverse("patients:detail", args=[patient.pk]), "/api/v1/patients/"],
+        "nurse": [
+            "/nurse/patients/",
+            "/nurse/alerts/",
+            reverse("reactions:patient", args=[patient.pk]),
+            "/api/v1/patients/",
+            "/nurse/lots/?lot=LOT1",
+        ],
         "patient": ["/patients/me/", reverse("api-patient-detail", args=[str(patient.pk)])],
         "admin": [
             "/admin/",

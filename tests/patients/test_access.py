@@ -16,7 +16,7 @@ pytestmark = pytest.mark.django_db
 
 
 def detail_url(patient):
-    return reverse("patients:detail", args=[patient.pk])
+    return reverse("reactions:patient", args=[patient.pk])
 
 
 def api_url(patient_id):
@@ -125,7 +125,7 @@ def test_reassignment_counts_from_the_very_next_request(client, admin_user, nurs
 
 def test_the_nurse_list_shows_only_assigned_patients_and_audits_each(client, nurse, patient, other_patient):
     client.force_login(nurse)
-    response = client.get(reverse("patients:list"))
+    response = client.get(reverse("reactions:patients"))
     body = response.content.decode()
     assert patient.display_name in body and other_patient.display_name not in body
     assert list(AuditEvent.objects.filter(action="patient.list").values_list("patient_id", flat=True)) == [patient.pk]
@@ -147,10 +147,10 @@ def test_the_patient_list_takes_the_same_queries_for_1_and_20_patients(
     # 1 session, 2 user, 3 user's groups (role), 4 patients with region and risk profile,
     # 5 audit bulk insert, 6-8 savepoint, session expiry refresh (staff idle window), release
     with django_assert_num_queries(8):
-        client.get(reverse("patients:list"))
+        client.get(reverse("reactions:patients"))
     add(19)
     with django_assert_num_queries(8):
-        assert client.get(reverse("patients:list")).status_code == 200
+        assert client.get(reverse("reactions:patients")).status_code == 200
 
 
 def test_patient_pages_are_never_cached(client, nurse, patient):

@@ -1,4 +1,4 @@
-from ivigapp.reactions.models.alerts import LEVEL_RANK, Alert, AlertEscalation, AlertLevel, AlertNote
+from ivigapp.reactions.models.alerts import LEVEL_RANK, Alert, AlertEscalation, AlertLevel, AlertNote, ReactionReview
 from ivigapp.reactions.models.diary import (
     Amendment,
     EnteredBy,
@@ -40,6 +40,7 @@ __all__ = [
     "Pause",
     "Plan",
     "RateChange",
+    "ReactionReview",
     "SymptomReport",
     "TriageDecision",
     "VialUsage",

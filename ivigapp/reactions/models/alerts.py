@@ -1,6 +1,7 @@
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from ivigapp.patients.models import Patient
 from ivigapp.reactions.models.diary import InfusionEpisode
@@ -100,3 +101,31 @@ class AlertEscalation(models.Model):
 
     def __str__(self):
         return f"escalation of {self.alert_id} to {self.recipient_id}"
+
+
+class ReactionReview(SyncRow):
+    """The nurse's clinical grading of a reaction report (CTCAE v5 infusion-related reaction)."""
+
+    class SuspectedType(models.TextChoices):
+        IRR = "irr", _("Infusion-related reaction")
+        HYPERSENSITIVITY = "hypersensitivity", _("Hypersensitivity")
+        ANAPHYLAXIS = "anaphylaxis", _("Anaphylaxis")
+        ASEPTIC_MENINGITIS = "aseptic_meningitis", _("Aseptic meningitis")
+        THROMBOSIS = "thrombosis", _("Thrombosis")
+        RENAL = "renal", _("Renal")
+        HAEMOLYSIS = "haemolysis", _("Haemolysis")
+        OTHER = "other", pgettext_lazy("reaction type", "Other")
+
+    report = models.ForeignKey(SymptomReport, on_delete=models.CASCADE, related_name="reviews")
+    patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="+")
+    ctcae_grade = models.PositiveSmallIntegerField(choices=[(g, str(g)) for g in range(1, 6)])
+    serious = models.BooleanField(default=False)
+    suspected_type = models.CharField(max_length=20, choices=SuspectedType.choices)
+    reviewer = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    reviewed_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-reviewed_at"]
+
+    def __str__(self):
+        return f"grade {self.ctcae_grade} review of {self.report_id}"

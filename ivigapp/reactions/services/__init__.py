@@ -7,6 +7,7 @@ from ivigapp.reactions.services.alerts import (
     alert_raise,
     alert_resolve,
     alerts_escalate_due,
+    reaction_review_record,
 )
 from ivigapp.reactions.services.diary import (
     amendment_record,
@@ -34,6 +35,7 @@ __all__ = [
     "diary_part_update",
     "diary_row_delete",
     "episode_reschedule",
+    "reaction_review_record",
     "alert_acknowledge",
     "alert_annotate",
     "alert_raise",

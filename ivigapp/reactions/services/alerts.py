@@ -163,3 +163,36 @@ def alerts_escalate_due(*, now: datetime | None = None) -> int:
                 escalation_send.delay_on_commit(row.pk)
             escalated += 1
     return escalated
+
+
+@transaction.atomic
+def reaction_review_record(*, actor, report, ctcae_grade: int, suspected_type: str, serious: bool = False):
+    from ivigapp.reactions.models import ReactionReview
+
+    _require_nurse(actor)
+    errors = {}
+    if ctcae_grade not in range(1, 6):
+        errors["ctcae_grade"] = _("Choose a CTCAE grade from 1 to 5.")
+    if suspected_type not in ReactionReview.SuspectedType.values:
+        errors["suspected_type"] = _("Choose the suspected type of reaction.")
+    if errors:
+        raise ValidationError(errors)
+    review = ReactionReview(
+        report=report,
+        patient_id=report.patient_id,
+        ctcae_grade=ctcae_grade,
+        serious=serious,
+        suspected_type=suspected_type,
+        reviewer=actor,
+        reviewed_at=timezone.now(),
+    )
+    stamp_row(review, patient_id=report.patient_id)
+    review.save(force_insert=True)
+    audit_record(
+        actor,
+        action="reaction.review",
+        patient_id=report.patient_id,
+        object_type="reaction_review",
+        object_ids=[review.pk],
+    )
+    return review

@@ -1,0 +1,239 @@
+import csv
+import io
+import json
+from datetime import timedelta
+from decimal import Decimal
+
+import pytest
+from django.urls import reverse
+from django.utils import timezone
+
+from ivigapp.audit.models import AuditEvent
+from ivigapp.patients import services as patient_services
+from ivigapp.reactions import services
+from ivigapp.reactions.models import Alert, ReactionReview
+from ivigapp.reactions.selectors import episode_timeline
+from ivigapp.reactions.timeline import timeline_layout
+from tests.conftest import make_patient
+from tests.reactions.conftest import NO_RED_FLAGS, red_flags
+
+pytestmark = pytest.mark.django_db
+
+
+def report(episode, minutes=None, **fields):
+    onset = episode.started_at + timedelta(minutes=minutes) if minutes is not None else timezone.now()
+    data = dict(
+        actor=episode.patient.user,
+        patient=episode.patient,
+        episode=episode,
+        onset_at=onset,
+        red_flag_answers=NO_RED_FLAGS,
+        symptoms={},
+    )
+    data.update(fields)
+    return services.symptom_report_submit(**data)
+
+
+def pages(episode, some_report):
+    patient_id = episode.patient_id
+    return [
+        reverse("reactions:patient", args=[patient_id]),
+        reverse("reactions:timeline", args=[episode.pk]),
+        reverse("reactions:summary", args=[episode.pk]),
+        reverse("reactions:diary_csv", args=[patient_id]),
+        reverse("reactions:diary_fhir", args=[patient_id]),
+    ]
+
+
+def test_every_patient_page_is_404_and_audited_for_an_unassigned_nurse(client, other_nurse, episode):
+    r = report(episode, 47, symptoms={"HEADACHE": {"severity": 1}})
+    client.force_login(other_nurse)
+    for url in pages(episode, r):
+        assert client.get(url).status_code == 404, url
+    assert (
+        client.post(
+            reverse("reactions:reaction_review", args=[r.pk]), {"ctcae_grade": 1, "suspected_type": "irr"}
+        ).status_code
+        == 404
+    )
+    denials = AuditEvent.objects.filter(actor_id=other_nurse.pk, outcome="denied", patient_id=episode.patient_id)
+    assert denials.count() == 6
+    assert not ReactionReview.objects.exists()
+
+
+def test_every_patient_page_works_and_is_audited_for_the_assigned_nurse(client, nurse, episode):
+    r = report(episode, 47, symptoms={"HEADACHE": {"severity": 1}})
+    client.force_login(nurse)
+    for url in pages(episode, r):
+        response = client.get(url)
+        assert response.status_code == 200, url
+        assert response["Cache-Control"] == "no-store"
+    actions = set(AuditEvent.objects.filter(actor_id=nurse.pk, outcome="ok").values_list("action", flat=True))
+    assert {"patient.view", "episode.timeline", "episode.summary", "export.csv", "export.fhir"} <= actions
+
+
+def test_onset_at_47_minutes_during_step_3_lands_in_step_3_on_the_chart(plan, weighed_patient):
+    user = weighed_patient.user
+    start = timezone.now() - timedelta(hours=3)
+    ep = services.episode_schedule(actor=user, patient=weighed_patient, plan=plan, scheduled_start=start)
+    services.episode_start(actor=user, episode=ep, started_at=start)
+    for minutes, rate in ((0, 35), (20, 70), (40, 140), (70, 210)):
+        services.rate_change_record(
+            actor=user, episode=ep, at=start + timedelta(minutes=minutes), rate_ml_h=Decimal(rate)
+        )
+    pause = services.pause_start(actor=user, episode=ep, paused_at=start + timedelta(minutes=50))
+    services.pause_end(actor=user, pause=pause, resumed_at=start + timedelta(minutes=60))
+    services.episode_end(actor=user, episode=ep, ended_at=start + timedelta(minutes=120), status="complete")
+    r = report(ep, 47, symptoms={"CHILLS": {"severity": 1}})
+    assert (r.minutes_since_start, r.rate_step_at_onset) == (47, 3)
+    data = episode_timeline(ep)
+    chart = timeline_layout(ep, data, cap_ml_h=Decimal("240"))
+    step3 = next(s for s in chart["segments"] if s.step_no == 3)
+    marker = chart["reactions"][0]
+    assert step3.x0 <= marker["x"] < step3.x1 and marker["step_no"] == 3
+    # 120 minutes over 576 px of plot: 47 min is at 48 + 576 * 47 / 120.
+    assert marker["x"] == pytest.approx(48 + 576 * 47 / 120, abs=0.1)
+    assert chart["pauses"][0]["x0"] == pytest.approx(48 + 576 * 50 / 120, abs=0.1)
+    assert step3.y < next(s for s in chart["segments"] if s.step_no == 2).y, "a higher rate is drawn higher"
+
+
+def test_the_fhir_bundle_validates_as_r4(client, nurse, episode):
+    from fhir.resources.R4B.bundle import Bundle
+
+    services.vial_add(
+        actor=episode.patient.user,
+        episode=episode,
+        lot_number="LE12F045",
+        expiry_date=timezone.localdate() + timedelta(days=200),
+        vial_size_g=Decimal("20"),
+    )
+    report(episode, 47, red_flag_answers=red_flags("RF_AIRWAY"), symptoms={"HIVES": {"severity": 2}})
+    client.force_login(nurse)
+    body = json.loads(client.get(reverse("reactions:diary_fhir", args=[episode.patient_id])).content)
+    bundle = Bundle.model_validate(body)
+    kinds = [entry.resource.get_resource_type() for entry in bundle.entry]
+    assert kinds.count("MedicationAdministration") == 1 and "AdverseEvent" in kinds
+    assert "QuestionnaireResponse" in kinds and kinds[0] == "Patient"
+    administration = next(
+        e.resource for e in bundle.entry if e.resource.get_resource_type() == "MedicationAdministration"
+    )
+    assert administration.contained[0].batch.lotNumber == "LE12F045"
+    assert administration.dosage.rateQuantity.value == 140.0
+
+
+def test_the_csv_lists_every_event_in_time_order_and_defuses_formulas(client, nurse, episode):
+    report(episode, 47, free_text='=HYPERLINK("http://evil")', symptoms={"HEADACHE": {"severity": 1}})
+    client.force_login(nurse)
+    rows = list(
+        csv.DictReader(
+            io.StringIO(client.get(reverse("reactions:diary_csv", args=[episode.patient_id])).content.decode())
+        )
+    )
+    assert [r["entry"] for r in rows] == ["infusion", "rate", "rate", "reaction", "rate"]
+    assert all(not r["detail"].startswith("=") for r in rows)
+
+
+def test_lot_recall_finds_the_nurses_patients_and_administrators_find_everyone(
+    client, nurse, admin_user, episode, other_patient, region, other_nurse
+):
+    services.vial_add(
+        actor=episode.patient.user,
+        episode=episode,
+        lot_number="RECALL-1",
+        expiry_date=timezone.localdate() + timedelta(days=90),
+        vial_size_g=Decimal("10"),
+    )
+    client.force_login(other_nurse)
+    assert episode.patient.display_name not in client.get("/nurse/lots/?lot=recall-1").content.decode()
+    client.force_login(nurse)
+    assert episode.patient.display_name in client.get("/nurse/lots/?lot=recall-1").content.decode()
+    client.force_login(admin_user)
+    assert episode.patient.display_name in client.get("/nurse/lots/?lot=RECALL-1").content.decode()
+    assert AuditEvent.objects.filter(
+        action="lot.recall", actor_id=admin_user.pk, patient_id=episode.patient_id
+    ).exists()
+
+
+def test_a_nurse_acknowledges_annotates_and_resolves_from_the_queue(client, nurse, episode):
+    r = report(episode, red_flag_answers=red_flags("RF_LIMB"))
+    alert = Alert.objects.get(report=r)
+    client.force_login(nurse)
+    page = client.get(reverse("reactions:queue")).content.decode()
+    assert f"alert-{alert.pk}" in page and "level-urgent" in page
+    base = f"/nurse/alerts/{alert.pk}/"
+    client.post(base + "acknowledge/")
+    client.post(base + "annotate/", {"text": "Calling you now."})
+    client.post(base + "resolve/", {"resolution": "advice_given"})
+    alert.refresh_from_db()
+    assert alert.acknowledged_by == nurse and alert.resolution == "advice_given"
+    assert alert.notes.get().text == "Calling you now."
+    assert f"alert-{alert.pk}" not in client.get(reverse("reactions:queue")).content.decode()
+
+
+def test_another_nurse_cannot_act_on_the_alert(client, other_nurse, episode):
+    alert = Alert.objects.get(report=report(episode, red_flag_answers=red_flags("RF_LIMB")))
+    client.force_login(other_nurse)
+    assert client.post(f"/nurse/alerts/{alert.pk}/acknowledge/").status_code == 404
+    alert.refresh_from_db()
+    assert alert.acknowledged_at is None
+
+
+def test_the_queue_feed_is_background_traffic_and_lists_new_alerts(client, nurse, episode):
+    client.force_login(nurse)
+    empty = client.get("/nurse/alerts/feed/", HTTP_X_IVIG_BACKGROUND="1").json()
+    alert = Alert.objects.get(report=report(episode, red_flag_answers=red_flags("RF_CHEST")))
+    body = client.get("/nurse/alerts/feed/", HTTP_X_IVIG_BACKGROUND="1").json()
+    assert empty["ids"] == [] and body["ids"] == [str(alert.pk)] and "level-emergency" in body["html"]
+
+
+def test_emergencies_come_first_in_the_queue(client, nurse, episode):
+    report(episode, red_flag_answers=red_flags("RF_LIMB"))
+    report(episode, symptoms={"CHILLS": {"severity": 1}})
+    report(episode, red_flag_answers=red_flags("RF_CHEST"))
+    client.force_login(nurse)
+    body = client.get("/nurse/alerts/feed/").json()
+    levels = list(Alert.objects.filter(pk__in=body["ids"]).values_list("pk", "level"))
+    order = {str(pk): level for pk, level in levels}
+    assert [order[i] for i in body["ids"]] == ["emergency", "urgent", "same_day"]  # chills self-infusing: T15S
+
+
+def test_a_grade_entered_by_the_nurse_is_stored_and_shown(client, nurse, episode):
+    r = report(episode, 47, symptoms={"FLUSHING": {"severity": 1}})
+    client.force_login(nurse)
+    client.post(reverse("reactions:reaction_review", args=[r.pk]), {"ctcae_grade": "2", "suspected_type": "irr"})
+    assert ReactionReview.objects.get(report=r).ctcae_grade == 2
+    assert "CTCAE grade 2" in client.get(reverse("reactions:patient", args=[episode.patient_id])).content.decode()
+
+
+def _many_patients(admin_user, nurse, region, count):
+    from ivigapp.patients.models import Patient
+
+    start = Patient.objects.count()
+    for i in range(count):
+        p = make_patient(f"bulk{start + i}", region, admin_user)
+        patient_services.care_team_assign(actor=admin_user, nurse=nurse, patient=p)
+
+
+@pytest.mark.parametrize("url", ["/nurse/patients/", "/nurse/alerts/"])
+def test_the_queue_and_list_take_the_same_queries_for_10_and_1000_patients(
+    client, admin_user, nurse, region, django_assert_num_queries, url, settings
+):
+    from ivigapp.patients.demo import _load_patients_create
+
+    client.force_login(nurse)
+    _many_patients(admin_user, nurse, region, 10)
+    # 1 session, 2 user, 3 groups, 4 the page's rows (one query with subqueries), 5 one INSERT ... SELECT
+    # auditing every patient shown, 6-8 savepoint, session expiry refresh (staff idle window), release
+    with django_assert_num_queries(8) as small:
+        client.get(url)
+    from django.contrib.auth.hashers import make_password
+
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+    if not nurse.username == "nurse1":
+        nurse.username = "nurse1"
+        nurse.save(update_fields=["username"])
+    _load_patients_create(990, region, make_password("x"))
+    with django_assert_num_queries(8) as large:
+        response = client.get(url)
+    assert response.status_code == 200
+    assert len(small.captured_queries) == len(large.captured_queries)
