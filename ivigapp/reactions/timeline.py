@@ -55,8 +55,13 @@ def timeline_layout(episode, data: dict, *, cap_ml_h: Decimal | None = None) -> 
                 return segment.step_no
         return None
 
+    def during(moment: datetime) -> bool:
+        return start <= moment <= end
+
     reactions = []
     for report in data["reports"]:
+        if not during(report.onset_at):
+            continue  # before or after the infusion: listed in the table, not drawn on the rate line
         px = x(report.onset_at)
         reactions.append(
             {
@@ -96,9 +101,21 @@ def timeline_layout(episode, data: dict, *, cap_ml_h: Decimal | None = None) -> 
         "medicines": [
             {"x": x(m.given_at), "label": m.drug, "before_start": m.given_at < start} for m in data["medicines"]
         ],
-        "drinks": [{"x": x(d.logged_at), "volume": d.volume_ml} for d in data["drinks"] if d.logged_at >= start],
+        "drinks": [{"x": x(d.logged_at), "volume": d.volume_ml} for d in data["drinks"] if during(d.logged_at)],
         "reactions": reactions,
         "cap_y": y(cap_ml_h) if cap_ml_h else None,
         "top_rate": top_rate,
         "ticks": ticks,
+        "events": timeline_events(data),
     }
+
+
+def timeline_events(data: dict) -> list[dict]:
+    """Every entry of the infusion in time order, for the table beside the chart."""
+    events = [{"at": m.given_at, "kind": "medicine", "item": m} for m in data["medicines"]]
+    events += [{"at": r.at, "kind": "rate", "item": r} for r in data["rates"]]
+    events += [{"at": p.paused_at, "kind": "pause", "item": p} for p in data["pauses"]]
+    events += [{"at": d.logged_at, "kind": "drink", "item": d} for d in data["drinks"]]
+    events += [{"at": r.onset_at, "kind": "reaction", "item": r} for r in data["reports"]]
+    events += [{"at": v.measured_at, "kind": "vitals", "item": v} for v in data["vitals"]]
+    return sorted(events, key=lambda event: event["at"])

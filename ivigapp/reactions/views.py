@@ -112,7 +112,7 @@ def patient_page(request, patient_id):
         "risk_flags": patient.risk_profile.flag_labels(),
         "plan": patient.plans.filter(active=True).select_related("product", "rate_protocol").first(),
         "episodes": list(episodes_with_reports(patient)[:20]),
-        "reactions": patient_reactions(patient)[:50],
+        "reactions": patient_reactions(patient)[:30],
         "followups": _followups(patient),
         "conflicts": list(
             SyncConflict.objects.filter(
