@@ -12,6 +12,8 @@ from ivigapp.patients import services
 from ivigapp.patients.models import Region
 from ivigapp.patients.roles import ROLE_ADMIN, ROLE_NURSE, roles_ensure
 
+pytest_plugins = ["tests.clinical_fixtures"]
+
 PASSWORD = "correct-horse-battery-staple"
 
 

@@ -20,6 +20,7 @@ from ivigapp.patients.models import Patient
 from ivigapp.reactions.models import (
     LEVEL_RANK,
     Alert,
+    AlertNote,
     FollowUpCheck,
     HydrationLog,
     InfusionEpisode,
@@ -60,6 +61,7 @@ def alert_queue(user) -> QuerySet[Alert]:
     return (
         Alert.objects.filter(patient__in=patients_for(user), resolved_at__isnull=True, deleted=False)
         .select_related("patient", "report__decision", "owner")
+        .prefetch_related(Prefetch("notes", queryset=AlertNote.objects.select_related("author")))
         .annotate(rank=rank)
         .order_by("-rank", "deadline_at")
     )

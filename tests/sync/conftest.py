@@ -6,8 +6,6 @@ import uuid
 import pytest
 from django.test import Client
 
-from tests.reactions.conftest import episode, plan, product, protocol, weighed_patient  # noqa: F401  (shared fixtures)
-
 
 class Device:
     def __init__(self, user, *, schema_version=1):

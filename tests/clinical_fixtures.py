@@ -1,0 +1,101 @@
+"""Clinical fixtures shared by every test folder: a product with its rate protocol, a weighed
+patient, a plan and an infusion in progress."""
+
+from datetime import date, timedelta
+from decimal import Decimal
+
+import pytest
+from django.utils import timezone
+
+from ivigapp.patients import services as patient_services
+from ivigapp.protocols import services as protocol_services
+from ivigapp.protocols.models import Product
+from ivigapp.reactions import services
+
+NO_RED_FLAGS = {
+    code: False
+    for code in (
+        "RF_AIRWAY",
+        "RF_HIVES_PLUS",
+        "RF_FAINT",
+        "RF_CHEST",
+        "RF_STROKE",
+        "RF_MENINGISM",
+        "RF_LIMB",
+        "RF_URINE_LESS",
+        "RF_URINE_DARK",
+        "RF_WEAKNESS",
+    )
+}
+
+
+def red_flags(*yes):
+    return {**NO_RED_FLAGS, **{code: True for code in yes}}
+
+
+@pytest.fixture
+def product(db):
+    return Product.objects.create(
+        brand="Gammagard Liquid", manufacturer="Takeda", concentration_pct=Decimal("10"), vial_sizes_g=[5, 10, 20]
+    )
+
+
+@pytest.fixture
+def protocol(product):
+    steps = [{"rate": r, "unit": "mL/kg/h", "minutes": 30} for r in (0.5, 1, 2, 3, 4)]
+    steps.append({"rate": 5, "unit": "mL/kg/h", "minutes": None})
+    return protocol_services.rate_protocol_create(
+        product=product,
+        indication="CIDP",
+        infusion_type="subsequent",
+        steps=steps,
+        max_rate=Decimal("5"),
+        max_rate_unit="mL/kg/h",
+        at_risk_max_rate=Decimal("2"),
+        at_risk_max_rate_unit="mL/kg/h",
+        source="Gammagard Liquid HCP dosing page",
+    )
+
+
+@pytest.fixture
+def weighed_patient(patient, admin_user):
+    patient.sex_for_ibw = "F"
+    patient.save(update_fields=["sex_for_ibw"])
+    for kind, value in (("weight_kg", "70"), ("height_cm", "165")):
+        patient_services.measurement_record(
+            actor=admin_user,
+            patient=patient,
+            kind=kind,
+            value=Decimal(value),
+            measured_on=date.today() - timedelta(days=3),
+            source="clinic",
+        )
+    return patient
+
+
+@pytest.fixture
+def plan(weighed_patient, product, protocol, admin_user):
+    return services.plan_create(
+        actor=admin_user,
+        patient=weighed_patient,
+        product=product,
+        rate_protocol=protocol,
+        dose_g_per_kg=Decimal("0.4"),
+        weight_method="actual",
+        interval_days=21,
+        has_step_down_instruction=True,
+    )
+
+
+@pytest.fixture
+def episode(plan, weighed_patient):
+    """An infusion started 2 hours ago, titrated 70 → 140 → 210 mL/h at 0, 30 and 60 minutes."""
+    user = weighed_patient.user
+    start = timezone.now() - timedelta(hours=2)
+    ep = services.episode_schedule(actor=user, patient=weighed_patient, plan=plan, scheduled_start=start)
+    services.episode_start(actor=user, episode=ep, started_at=start)
+    for minutes, rate in ((0, 35), (30, 70), (60, 140)):
+        services.rate_change_record(
+            actor=user, episode=ep, at=start + timedelta(minutes=minutes), rate_ml_h=Decimal(rate)
+        )
+    return ep
