@@ -48,7 +48,10 @@ INSTALLED_APPS = [
     "ivigapp.protocols",
     "ivigapp.reactions",
     "ivigapp.sync",
+    "ivigapp.reminders",
     "ivigapp.accounts",
+    "statici18n",
+    "ivigapp.patientapp",
 ]
 
 MIDDLEWARE = [
@@ -159,7 +162,15 @@ USE_I18N = True
 USE_TZ = True
 
 STATIC_URL = "/static/"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# The patient app's JavaScript catalogues, compiled by `manage.py compilejsi18n` (git-ignored).
+STATICI18N_ROOT = BASE_DIR / "static-generated"
+STATICI18N_ROOT.mkdir(exist_ok=True)
+STATICFILES_DIRS = [
+    BASE_DIR / "static",
+    STATICI18N_ROOT,
+    # Browser libraries come from npm (package-lock.json), served as they ship: no bundler.
+    ("vendor/dexie", BASE_DIR / "node_modules" / "dexie" / "dist"),
+]
 STATIC_ROOT = DATA_DIR / "static"
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
@@ -252,6 +263,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "ivigapp.core.tasks.heartbeat", "schedule": 15.0},
     "alerts-escalate": {"task": "ivigapp.reactions.tasks.alerts_escalate", "schedule": 60.0},
     "followups-missed": {"task": "ivigapp.reactions.tasks.followups_mark_missed", "schedule": 60.0},
+    "reminders-dispatch": {"task": "ivigapp.reminders.tasks.dispatch", "schedule": 60.0},
 }
 # Clinical timing. Alert deadlines per level (routine: the next business day at the same time).
 ALERT_DEADLINE_MINUTES = {"same_day": 240, "urgent": 30, "emergency": 15}
@@ -264,6 +276,11 @@ SYNC_PULL_DEFAULT_LIMIT = 500
 SYNC_PULL_MAX_LIMIT = 2000
 SYNC_SCHEMA_RANGE = (1, 1)
 SYNC_TOMBSTONE_DAYS = env_int("SYNC_TOMBSTONE_DAYS", 180, minimum=30)
+# Web Push (VAPID). Without VAPID_PRIVATE_KEY a key pair is generated into the data folder.
+VAPID_PRIVATE_KEY = env_str("VAPID_PRIVATE_KEY")
+VAPID_SUBJECT = env_str("VAPID_SUBJECT", "mailto:care-team@ivigapp.invalid")
+PUSH_TTL_SECONDS = env_int("PUSH_TTL_SECONDS", 4 * 3600, minimum=60)
+REMINDER_LEASE_SECONDS = env_int("REMINDER_LEASE_SECONDS", 60, minimum=1)
 # /healthz reports the worker down when its last heartbeat is older than this.
 HEALTH_WORKER_MAX_AGE_SECONDS = env_int("HEALTH_WORKER_MAX_AGE_SECONDS", 60, minimum=5)
 
@@ -291,7 +308,7 @@ PWA_APP_THEME_COLOR = "#0b5cad"
 PWA_APP_BACKGROUND_COLOR = "#ffffff"
 PWA_APP_DISPLAY = "standalone"
 PWA_APP_SCOPE = "/"
-PWA_APP_START_URL = "/"
+PWA_APP_START_URL = "/app/"
 PWA_APP_ORIENTATION = "portrait"
 PWA_APP_STATUS_BAR_COLOR = "default"
 PWA_APP_DEBUG_MODE = False

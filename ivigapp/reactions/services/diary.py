@@ -29,6 +29,12 @@ from ivigapp.reactions.services.common import entered_by_for, not_in_future, sav
 from ivigapp.reactions.services.followups import followups_materialise
 from ivigapp.reactions.services.plans import rate_cap
 
+def _reminders_replan(episode: InfusionEpisode) -> None:
+    from ivigapp.reminders.services import reminders_replan
+
+    reminders_replan(episode=episode)
+
+
 LOT_FORMAT = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
 WEIGHT_CHANGE_ALERT = Decimal("0.10")
 
@@ -83,6 +89,7 @@ def episode_schedule(
     )
     validate_row(episode, errors)
     save_new(episode, patient_id=patient.pk, client_id=client_id)
+    _reminders_replan(episode)
     return episode
 
 
@@ -172,6 +179,7 @@ def episode_end(*, actor, episode: InfusionEpisode, ended_at: datetime, status: 
         episode, ["ended_at", "status", "volume_infused_ml"], patient_id=episode.patient_id, client_id=client_id
     )
     followups_materialise(episode=episode)
+    _reminders_replan(episode)
     return episode
 
 
@@ -427,6 +435,7 @@ def episode_reschedule(
         raise ValidationError(errors)
     episode.scheduled_start, episode.course_day = scheduled_start, course_day
     save_changed(episode, ["scheduled_start", "course_day"], patient_id=episode.patient_id, client_id=client_id)
+    _reminders_replan(episode)
     return episode
 
 
@@ -478,6 +487,8 @@ def diary_row_delete(*, actor, row, client_id=None):
         return row
     row.deleted = True
     save_changed(row, ["deleted"], patient_id=row.patient_id, client_id=client_id)
+    if isinstance(row, InfusionEpisode):
+        _reminders_replan(row)
     return row
 
 

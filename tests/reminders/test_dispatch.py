@@ -1,0 +1,191 @@
+import threading
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+import time_machine
+from django.core import mail
+from django.db import connection, connections
+from django.utils import timezone
+
+from ivigapp.reactions import services as diary
+from ivigapp.reminders import services
+from ivigapp.reminders.models import Delivery, PushSubscription, Reminder
+
+pytestmark = pytest.mark.django_db
+
+FORBIDDEN_IN_PAYLOAD = ("paracetamol", "premed", "immunoglobulin", "gammagard", "headache", "infusion", "CANARY")
+
+
+@pytest.fixture
+def upcoming(weighed_patient, plan):
+    plan.premedication = [{"drug": "paracetamol", "dose": "1 g", "minutes_before_start": 60}]
+    plan.save(update_fields=["premedication"])
+    start = timezone.now() + timedelta(days=2)
+    return diary.episode_schedule(actor=weighed_patient.user, patient=weighed_patient, plan=plan, scheduled_start=start)
+
+
+def subscribe(patient, receiver):
+    sub = receiver.subscription()
+    services.push_subscribe(
+        user=patient.user, endpoint=sub["endpoint"], p256dh=sub["keys"]["p256dh"], auth=sub["keys"]["auth"]
+    )
+    return sub
+
+
+def dispatch_at(moment, callbacks):
+    with time_machine.travel(moment, tick=False):
+        with callbacks(execute=True):
+            return services.reminders_dispatch()
+
+
+def test_a_due_reminder_is_pushed_encrypted_with_no_health_data(
+    upcoming, push_receiver, django_capture_on_commit_callbacks
+):
+    subscribe(upcoming.patient, push_receiver)
+    premed = Reminder.objects.get(episode=upcoming, kind="premedication")
+    assert dispatch_at(premed.due_at, django_capture_on_commit_callbacks) >= 1
+    received = [(h, p) for _, h, p in push_receiver.received if p["id"] == str(premed.pk)]
+    assert len(received) == 1
+    headers, payload = received[0]
+    assert headers["topic"] == premed.pk.hex and payload["tag"] == premed.pk.hex
+    assert headers["urgency"] == "high" and headers["authorization"].startswith("vapid t=")
+    assert set(payload) == {"type", "id", "tag", "title", "body", "url"}
+    assert not any(word.lower() in str(payload).lower() for word in FORBIDDEN_IN_PAYLOAD)
+    delivery = Delivery.objects.get(reminder=premed)
+    assert (delivery.channel, delivery.status, delivery.language) == ("push", "sent", "en")
+
+
+def test_the_payload_is_in_the_patients_language(upcoming, push_receiver, django_capture_on_commit_callbacks):
+    upcoming.patient.language = "fr"
+    upcoming.patient.save(update_fields=["language"])
+    subscribe(upcoming.patient, push_receiver)
+    start = Reminder.objects.get(episode=upcoming, kind="infusion_start")
+    dispatch_at(start.due_at, django_capture_on_commit_callbacks)
+    payload = next(p for _, _, p in push_receiver.received if p["id"] == str(start.pk))
+    assert "ivigapp" in payload["body"] and "rappel" in payload["body"].lower()
+
+
+def test_a_gone_subscription_is_deleted_and_email_takes_over(
+    upcoming, push_receiver, django_capture_on_commit_callbacks
+):
+    sub = subscribe(upcoming.patient, push_receiver)
+    push_receiver.gone.add(sub["endpoint"].rsplit("/", 1)[-1])
+    start = Reminder.objects.get(episode=upcoming, kind="infusion_start")
+    dispatch_at(start.due_at, django_capture_on_commit_callbacks)
+    assert not PushSubscription.objects.exists()
+    assert set(Delivery.objects.filter(reminder=start).values_list("channel", "status")) == {
+        ("push", "failed"),
+        ("email", "sent"),
+    }
+    assert {tuple(m.to) for m in mail.outbox} == {(upcoming.patient.user.email,)}
+    assert len(mail.outbox) == Delivery.objects.filter(channel="email", status="sent").count()
+    assert not any(word.lower() in mail.outbox[0].body.lower() for word in FORBIDDEN_IN_PAYLOAD)
+
+
+def test_without_a_subscription_the_reminder_goes_by_email(upcoming, django_capture_on_commit_callbacks):
+    start = Reminder.objects.get(episode=upcoming, kind="infusion_start")
+    dispatch_at(start.due_at, django_capture_on_commit_callbacks)
+    assert Delivery.objects.get(reminder=start).channel == "email"
+    assert len(mail.outbox) == Delivery.objects.filter(channel="email", status="sent").count() >= 1
+
+
+def test_a_logged_premedication_suppresses_its_reminder(upcoming, django_capture_on_commit_callbacks):
+    diary.episode_readiness_record(
+        actor=upcoming.patient.user,
+        episode=upcoming,
+        hydrated=True,
+        premeds_taken=True,
+        fever_or_infection=False,
+        anaphylaxis_kit_present=True,
+    )
+    premed = Reminder.objects.get(episode=upcoming, kind="premedication")
+    dispatch_at(premed.due_at, django_capture_on_commit_callbacks)
+    premed.refresh_from_db()
+    assert (premed.status, premed.suppressed_reason) == ("suppressed", "premeds_logged")
+    assert not Delivery.objects.filter(reminder=premed).exists()
+
+
+def test_a_completed_check_suppresses_its_reminder(episode, django_capture_on_commit_callbacks):
+    from tests.clinical_fixtures import NO_RED_FLAGS
+
+    diary.episode_end(actor=episode.patient.user, episode=episode, ended_at=timezone.now(), status="complete")
+    check = episode.followups.get(kind="h24")
+    diary.symptom_report_submit(
+        actor=episode.patient.user,
+        patient=episode.patient,
+        onset_at=timezone.now(),
+        red_flag_answers=NO_RED_FLAGS,
+        symptoms={},
+        followup=check,
+    )
+    reminder = Reminder.objects.get(episode=episode, kind="check_24h")
+    dispatch_at(reminder.due_at, django_capture_on_commit_callbacks)
+    reminder.refresh_from_db()
+    assert reminder.suppressed_reason == "check_done"
+
+
+def test_snooze_brings_a_reminder_back_once_more(upcoming, django_capture_on_commit_callbacks):
+    start = Reminder.objects.get(episode=upcoming, kind="infusion_start")
+    dispatch_at(start.due_at, django_capture_on_commit_callbacks)
+    with time_machine.travel(start.due_at + timedelta(minutes=1), tick=False):
+        services.reminder_snooze(actor=upcoming.patient.user, reminder=start, minutes=15)
+    dispatch_at(start.due_at + timedelta(minutes=5), django_capture_on_commit_callbacks)
+    assert Delivery.objects.filter(reminder=start).count() == 1
+    dispatch_at(start.due_at + timedelta(minutes=16), django_capture_on_commit_callbacks)
+    assert sorted(Delivery.objects.filter(reminder=start).values_list("round", flat=True)) == [0, 1]
+
+
+def test_dispatching_twice_sends_once(upcoming, django_capture_on_commit_callbacks):
+    start = Reminder.objects.get(episode=upcoming, kind="infusion_start")
+    dispatch_at(start.due_at, django_capture_on_commit_callbacks)
+    dispatch_at(start.due_at + timedelta(minutes=1), django_capture_on_commit_callbacks)
+    assert Delivery.objects.filter(reminder=start).count() == 1
+    assert len(mail.outbox) == Delivery.objects.count()
+
+
+def test_a_delivery_claimed_by_a_sender_that_died_is_sent_after_the_lease(upcoming):
+    start = Reminder.objects.get(episode=upcoming, kind="infusion_start")
+    delivery = Delivery.objects.create(reminder=start, channel="email", created_at=timezone.now())
+    assert services.delivery_claim(delivery.pk, timezone.now()) is not None  # a sender took it and died
+    assert services.delivery_send(delivery_id=delivery.pk) == "skipped"  # the lease still holds
+    with time_machine.travel(timezone.now() + services.lease() + timedelta(seconds=1)):
+        assert services.delivery_send(delivery_id=delivery.pk) == "sent"
+    assert len(mail.outbox) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_dispatchers_at_once_deliver_every_reminder_once(weighed_patient, plan):
+    zone = ZoneInfo("UTC")
+    base = timezone.now().astimezone(zone) - timedelta(days=3)
+    for day in range(40):
+        diary.episode_schedule(
+            actor=weighed_patient.user, patient=weighed_patient, plan=plan, scheduled_start=base - timedelta(days=day)
+        )
+    due = Reminder.objects.filter(status="pending", due_at__lte=timezone.now()).count()
+    assert due >= 100
+    barrier = threading.Barrier(2)
+    errors = []
+
+    def run():
+        try:
+            barrier.wait(timeout=10)
+            services.reminders_dispatch(limit=1000)
+        except Exception as error:  # reported below
+            errors.append(error)
+        finally:
+            connections.close_all()
+
+    from ivigapp.celery import app as celery_app
+
+    celery_app.conf.task_always_eager = False  # only count deliveries; do not send from the threads
+    threads = [threading.Thread(target=run) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    celery_app.conf.task_always_eager = True
+    assert errors == [] or connection.vendor == "sqlite" and all("locked" in str(e) for e in errors)
+    services.reminders_dispatch(limit=1000)  # whatever a locked-out dispatcher left, the next run takes
+    assert Delivery.objects.count() == due
+    assert Delivery.objects.values("reminder").distinct().count() == due
