@@ -2,6 +2,7 @@
 exports. Every patient page goes through the access module, which audits the read."""
 
 import json
+from datetime import timedelta
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -119,10 +120,22 @@ def patient_page(request, patient_id):
                 scope_id=f"patient:{patient.pk}", resolved_at__isnull=True, deleted=False
             ).order_by("-created_at")
         ),
+        "reminders": _recent_reminders(patient),
         "grades": range(1, 6),
         "suspected_types": ReactionReview.SuspectedType.choices,
     }
     return render(request, "reactions/patient.html", context)
+
+
+def _recent_reminders(patient):
+    from ivigapp.reminders.models import Reminder
+
+    return list(
+        Reminder.objects.filter(patient=patient)
+        .exclude(status="pending", due_at__gt=timezone.now() + timedelta(days=2))
+        .prefetch_related("deliveries")
+        .order_by("-due_at")[:15]
+    )
 
 
 def _followups(patient):

@@ -189,3 +189,13 @@ def test_two_dispatchers_at_once_deliver_every_reminder_once(weighed_patient, pl
     services.reminders_dispatch(limit=1000)  # whatever a locked-out dispatcher left, the next run takes
     assert Delivery.objects.count() == due
     assert Delivery.objects.values("reminder").distinct().count() == due
+
+
+def test_the_nurse_sees_delivery_status_on_the_patient_page(
+    client, nurse, upcoming, django_capture_on_commit_callbacks
+):
+    start = Reminder.objects.get(episode=upcoming, kind="infusion_start")
+    dispatch_at(start.due_at, django_capture_on_commit_callbacks)
+    client.force_login(nurse)
+    page = client.get(f"/nurse/patients/{upcoming.patient_id}/").content.decode()
+    assert "Infusion time" in page and "Email: Sent" in page

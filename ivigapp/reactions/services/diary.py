@@ -29,6 +29,7 @@ from ivigapp.reactions.services.common import entered_by_for, not_in_future, sav
 from ivigapp.reactions.services.followups import followups_materialise
 from ivigapp.reactions.services.plans import rate_cap
 
+
 def _reminders_replan(episode: InfusionEpisode) -> None:
     from ivigapp.reminders.services import reminders_replan
 
