@@ -9,14 +9,14 @@ from ivigapp.patients.models import Patient, Region
 from ivigapp.patients.roles import is_staff_role
 
 
-class RegionOut(serializers.ModelSerializer):
+class PatientRegionOut(serializers.ModelSerializer):
     class Meta:
         model = Region
         fields = ["code", "name", "emergency_number"]
 
 
 class PatientOut(serializers.ModelSerializer):
-    region = RegionOut()
+    region = PatientRegionOut()
     risk_flags = serializers.SerializerMethodField()
 
     class Meta:

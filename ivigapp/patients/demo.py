@@ -138,9 +138,12 @@ def demo_seed(*, password: str, extra_patients: int = 0) -> list[tuple[str, str]
         accounts.append((spec.username, ROLE_PATIENT))
     if extra_patients:
         _load_patients_create(extra_patients, regions["GB"], hashed)
+    from ivigapp.protocols.content.demo import content_demo_seed
     from ivigapp.reactions.demo import clinical_demo_seed
 
-    clinical_demo_seed(lead=lead, approver=User.objects.get(username="approver"))
+    approver = User.objects.get(username="approver")
+    content_demo_seed(author=lead, approver=approver)
+    clinical_demo_seed(lead=lead, approver=approver)
     nurse2 = User.objects.get(username="nurse2")
     nurse2.groups.add(Group.objects.get(name=GROUP_ON_CALL))
     return accounts

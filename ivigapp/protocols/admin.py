@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ivigapp.protocols import services
+from ivigapp.protocols.content import admin as content_admin  # noqa: F401  (registers the content admin)
 from ivigapp.protocols.models import Product, RateProtocol, TriageRuleSet
 
 

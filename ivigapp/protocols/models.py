@@ -117,3 +117,6 @@ class TriageRuleSet(models.Model):
 
     def document(self) -> dict:
         return {"version": self.version, **self.rules}
+
+
+from ivigapp.protocols.content.models import *  # noqa: E402, F403  (content models live in their own module)

@@ -21,6 +21,9 @@ def lease() -> timedelta:
     return timedelta(seconds=settings.REMINDER_LEASE_SECONDS)
 
 
+# Notifications carry one generic line (a UI string, no health data); its version is recorded with
+# the language on each delivery. The reminder's own text is content, shown once the app is open.
+GENERIC_TEXT_VERSION = "ui-generic-1"
 CHECK_KINDS = {
     "h24": "check_24h",
     "h48": "check_48h",
@@ -166,7 +169,12 @@ def reminders_dispatch(*, now: datetime | None = None, limit: int = 500) -> int:
                 reminder=reminder,
                 channel=channel,
                 round=reminder.round,
-                defaults={"created_at": now, "enqueued_at": now, "language": reminder.patient.language},
+                defaults={
+                    "created_at": now,
+                    "enqueued_at": now,
+                    "language": reminder.patient.language,
+                    "content_version": GENERIC_TEXT_VERSION,
+                },
             )
             if created:
                 delivery_send.delay_on_commit(delivery.pk)
@@ -221,7 +229,12 @@ def delivery_send(*, delivery_id: int) -> str:
             reminder=delivery.reminder,
             channel=Delivery.Channel.EMAIL,
             round=delivery.round,
-            defaults={"created_at": timezone.now(), "enqueued_at": timezone.now(), "language": delivery.language},
+            defaults={
+                "created_at": timezone.now(),
+                "enqueued_at": timezone.now(),
+                "language": delivery.language,
+                "content_version": GENERIC_TEXT_VERSION,
+            },
         )
         if created:
             task.delay(fallback.pk)

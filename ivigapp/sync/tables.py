@@ -417,8 +417,9 @@ def create_row(table: Table, ctx: Context, row_id, data: dict):
         alert = Alert.objects.filter(pk=data["alert_id"], patient=ctx.patient).first()
         if alert is None:
             raise ValidationError({"alert_id": _("No such alert for this patient.")})
-        note = services.alert_annotate(actor=ctx.user, alert=alert, text=data["text"])
-        return note
+        return services.alert_annotate(
+            actor=ctx.user, alert=alert, text=data["text"], row_id=row_id, client_id=ctx.client_id
+        )
     episode = _episode(ctx, data.pop("episode_id"))
     creators = {
         "vial": services.vial_add,

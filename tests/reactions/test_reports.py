@@ -129,3 +129,15 @@ def test_answering_a_follow_up_check_completes_it(episode):
     check.refresh_from_db()
     assert check.completed_at is not None and check.report == report
     assert report.decision.primary_rule_id == "T17F" and not Alert.objects.exists()
+
+
+def test_the_decision_records_which_advice_texts_were_shown(episode, admin_user, roles):
+    from ivigapp.protocols.content.demo import content_demo_seed
+    from tests.conftest import make_staff
+
+    content_demo_seed(author=admin_user, approver=make_staff("approver3", "clinical_admin"))
+    episode.patient.language = "ar"
+    episode.patient.save(update_fields=["language"])
+    report = submit(episode.patient, episode=episode, red_flag_answers=red_flags("RF_CHEST"))
+    assert report.decision.content_version.startswith("ADV_STOP_CALL_EMERGENCY@1")
+    assert report.decision.language == "ar"

@@ -29,7 +29,11 @@ def log_vials(device, episode_id, count):
                 "vial_size_g": "10",
             },
         )
-    device.push()
+    for _ in range(10):  # a push stops at its time budget on a slow machine; the rest goes next time
+        if not device.outbox:
+            break
+        assert device.push().status_code == 200
+    assert device.outbox == []
 
 
 def test_a_first_sync_pages_through_everything_in_the_patients_scope(episode, other_patient):

@@ -112,7 +112,7 @@ class TriageDecision(SyncRow):
     level = models.CharField(max_length=16)
     red_flag = models.BooleanField()
     advice = models.JSONField()
-    content_version = models.CharField(max_length=64, blank=True)
+    content_version = models.TextField(blank=True, help_text="Advice texts shown: KEY@version[:language], ...")
     language = models.CharField(max_length=8)
     decided_at = models.DateTimeField()
 

@@ -79,15 +79,17 @@ def alert_acknowledge(*, actor, alert: Alert) -> Alert:
 
 
 @transaction.atomic
-def alert_annotate(*, actor, alert: Alert, text: str) -> AlertNote:
+def alert_annotate(*, actor, alert: Alert, text: str, row_id=None, client_id=None) -> AlertNote:
     _require_nurse(actor)
     text = (text or "").strip()
     if not text:
         raise ValidationError({"text": _("Write a note.")})
     if len(text) > 2000:
         raise ValidationError({"text": _("Keep the note under 2,000 characters.")})
-    note = AlertNote(alert=alert, author=actor, text=text, created_at=timezone.now())
-    stamp_row(note, patient_id=alert.patient_id)
+    note = AlertNote(
+        alert=alert, author=actor, text=text, created_at=timezone.now(), **({"id": row_id} if row_id else {})
+    )
+    stamp_row(note, patient_id=alert.patient_id, client_id=client_id)
     note.save(force_insert=True)
     audit_record(
         actor, action="alert.annotate", patient_id=alert.patient_id, object_type="alert_note", object_ids=[note.pk]

@@ -9,6 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ivigapp.patients.models import Patient
+from ivigapp.protocols.content.selectors import advice_content_stamp, advice_texts
 from ivigapp.protocols.services import triage_ruleset_current, triage_ruleset_v1_document
 from ivigapp.protocols.triage.evaluator import evaluate
 from ivigapp.reactions.models import (
@@ -166,9 +167,11 @@ def symptom_report_submit(
     document, version = (ruleset.document(), ruleset.version) if ruleset else (triage_ruleset_v1_document(), 0)
     plan = report.episode.plan if report.episode else patient.plans.filter(active=True).first()
     decision = evaluate(document, triage_facts(report, patient, plan.features() if plan else []))
+    shown = advice_texts(decision["advice"], patient.language)
     row = TriageDecision(
         report=report,
         ruleset_version=version,
+        content_version=advice_content_stamp(shown, decision["advice"]),
         rule_ids=decision["rule_ids"],
         primary_rule_id=decision["primary_rule_id"],
         level=decision["level"],
