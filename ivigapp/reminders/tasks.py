@@ -5,7 +5,7 @@ from ivigapp.reminders import services
 
 @shared_task(name="ivigapp.reminders.tasks.dispatch", ignore_result=True)
 def dispatch():
-    services.reminders_dispatch()
+    services.reminders_dispatch_all()
 
 
 @shared_task(

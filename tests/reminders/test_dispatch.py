@@ -199,3 +199,20 @@ def test_the_nurse_sees_delivery_status_on_the_patient_page(
     client.force_login(nurse)
     page = client.get(f"/nurse/patients/{upcoming.patient_id}/").content.decode()
     assert "Infusion time" in page and "Email: Sent" in page
+
+
+def test_beat_dispatches_a_burst_in_batches_until_nothing_is_due(weighed_patient, plan):
+    from ivigapp.reminders.tasks import dispatch
+
+    base = timezone.now() - timedelta(days=3)
+    for day in range(30):
+        diary.episode_schedule(
+            actor=weighed_patient.user, patient=weighed_patient, plan=plan, scheduled_start=base - timedelta(days=day)
+        )
+    due = Reminder.objects.filter(status="pending", due_at__lte=timezone.now()).count()
+    assert due > 50
+    from ivigapp.reminders.services import reminders_dispatch_all
+
+    assert reminders_dispatch_all(batch=20) == due
+    assert not Reminder.objects.filter(status="pending", due_at__lte=timezone.now()).exists()
+    assert dispatch.name == "ivigapp.reminders.tasks.dispatch"
