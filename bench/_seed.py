@@ -1,0 +1,86 @@
+"""Seeds the benchmark database through the services (run by bench/_harness.seed in a subprocess).
+
+demo_seed makes patient1..4 (weights, care teams, DEMO_PASSWORD); then a product, a rate
+protocol, a plan for patient1 and an infusion started two hours ago. Prints one JSON line.
+"""
+
+import json
+import os
+import sys
+from datetime import timedelta
+from decimal import Decimal
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+os.environ.setdefault("DJANGO_SETTINGS_MODULE", "ivigapp.settings")
+
+import django  # noqa: E402
+
+django.setup()
+
+from django.contrib.auth import get_user_model  # noqa: E402
+from django.utils import timezone  # noqa: E402
+
+from ivigapp.patients.demo import demo_seed  # noqa: E402
+from ivigapp.patients.models import Patient  # noqa: E402
+from ivigapp.protocols import services as protocol_services  # noqa: E402
+from ivigapp.protocols.models import Product, RateProtocol  # noqa: E402
+from ivigapp.reactions import services  # noqa: E402
+
+
+def main():
+    demo_seed(password=os.environ["DEMO_PASSWORD"])
+    lead = get_user_model().objects.get(username="lead")
+    patient = Patient.objects.select_related("user").get(user__username="patient1")
+    # The demo may already have made this product and protocol: reuse them, make them otherwise.
+    product, _ = Product.objects.get_or_create(
+        brand="Gammagard Liquid",
+        concentration_pct=Decimal("10"),
+        defaults={"manufacturer": "Takeda", "vial_sizes_g": [5, 10, 20]},
+    )
+    protocol = RateProtocol.objects.filter(
+        product=product, indication=patient.indication, infusion_type="subsequent"
+    ).first()
+    if protocol is None:
+        steps = [{"rate": r, "unit": "mL/kg/h", "minutes": 30} for r in (0.5, 1, 2, 3, 4)]
+        steps.append({"rate": 5, "unit": "mL/kg/h", "minutes": None})
+        protocol = protocol_services.rate_protocol_create(
+            product=product,
+            indication=patient.indication,
+            infusion_type="subsequent",
+            steps=steps,
+            max_rate=Decimal("5"),
+            max_rate_unit="mL/kg/h",
+            source="bench",
+        )
+    plan = services.plan_create(
+        actor=lead,
+        patient=patient,
+        product=product,
+        rate_protocol=protocol,
+        dose_g_per_kg=Decimal("0.4"),
+        weight_method="actual",
+        interval_days=21,
+        has_step_down_instruction=True,
+    )
+    start = timezone.now() - timedelta(hours=2)
+    user = patient.user
+    episode = services.episode_schedule(actor=user, patient=patient, plan=plan, scheduled_start=start)
+    services.episode_start(actor=user, episode=episode, started_at=start)
+    print(
+        json.dumps(
+            {
+                "username": user.username,
+                "user_id": user.pk,
+                "patient_id": str(patient.pk),
+                "plan_id": plan.pk,
+                "episode_id": str(episode.pk),
+                "started_at": start.isoformat(),
+                "scope_id": episode.scope_id,
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
