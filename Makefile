@@ -28,7 +28,7 @@ lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
-setup: $(VENV)/.installed node_modules/.installed $(MO_FILES) var/.collected
+setup: $(VENV)/.installed node_modules/.installed $(MO_FILES) var/.collected var/sw.js
 
 $(VENV)/.installed: requirements.txt constraints.txt
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -47,9 +47,18 @@ locale/%.mo: locale/%.po $(VENV)/.installed
 
 messages: $(MO_FILES)
 
-var/.collected: $(STATIC_SOURCES) node_modules/.installed $(VENV)/.installed
+# The patient app's JavaScript catalogues as static files, so the offline app is translated.
+static-generated/.compiled: $(MO_FILES) $(VENV)/.installed
+	$(BIN)/python manage.py compilejsi18n -v 0
+	touch $@
+
+var/.collected: $(STATIC_SOURCES) node_modules/.installed $(VENV)/.installed static-generated/.compiled
 	$(BIN)/python manage.py collectstatic --noinput -v 0
 	@mkdir -p var && touch $@
 
+# The patient app's service worker: Workbox injectManifest over the collected files.
+var/sw.js: var/.collected pwa/sw-src.js tools/build-sw.mjs templates/patientapp/shell.html templates/pwa.html
+	node tools/build-sw.mjs
+
 clean:
-	rm -rf var $(VENV) node_modules $(MO_FILES)
+	rm -rf var $(VENV) node_modules static-generated $(MO_FILES)

@@ -20,7 +20,7 @@ def healthz(request):
 def home(request):
     role = user_role(request.user)
     if role == ROLE_PATIENT:
-        return redirect("patients:me")
+        return redirect("/app/")
     if role == ROLE_NURSE:
         return redirect("reactions:queue")
     if role == ROLE_ADMIN:

@@ -24,7 +24,7 @@ def test_it_signs_a_patient_in_with_their_own_language(client, patient):
     patient.save()
     response = sign_in(client, "patient", PASSWORD)
     assert response.cookies["django_language"].value == "ar"
-    assert client.get("/").url == reverse("patients:me")
+    assert client.get("/").url == "/app/"
     page = client.get(reverse("patients:me")).content.decode()
     assert 'dir="rtl"' in page and 'lang="ar"' in page
 

@@ -17,7 +17,8 @@ def test_a_patient_signs_in_on_a_phone_and_sees_their_emergency_number(phone, pa
     phone.goto("/accounts/login/")
     screenshot(phone, "login-360")
     sign_in(phone, "patient")
-    phone.wait_for_url("**/patients/me/")
+    phone.wait_for_url("**/app/**")
+    phone.goto("/patients/me/")
     assert phone.locator("h1").inner_text() == patient.display_name
     assert phone.locator("a[href='tel:999']").is_visible()
     width = phone.evaluate("document.documentElement.scrollWidth")
@@ -43,7 +44,8 @@ def test_a_nurse_opens_an_assigned_patient_and_signs_out(phone, nurse, patient, 
 
 def test_switching_to_arabic_lays_the_page_out_right_to_left(phone, patient):
     sign_in(phone, "patient")
-    phone.wait_for_url("**/patients/me/")
+    phone.wait_for_url("**/app/**")
+    phone.goto("/patients/me/")
     phone.select_option("#language-select", "ar")
     phone.wait_for_function("document.documentElement.dir === 'rtl'")
     assert phone.evaluate("document.documentElement.lang") == "ar"

@@ -187,6 +187,8 @@ def episode_end(*, actor, episode: InfusionEpisode, ended_at: datetime, status: 
 def episode_volume_estimate(episode: InfusionEpisode) -> Decimal:
     """mL given: each rate held until the next change or the end, minus the time paused."""
     changes = list(RateChange.objects.filter(episode=episode, deleted=False).order_by("at"))
+    if not changes:
+        return Decimal(0)
     pauses = list(Pause.objects.filter(episode=episode, deleted=False))
     total = Decimal(0)
     for current, following in zip(changes, [*changes[1:], None], strict=True):

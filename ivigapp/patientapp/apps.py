@@ -1,0 +1,6 @@
+from django.apps import AppConfig
+
+
+class PatientAppConfig(AppConfig):
+    name = "ivigapp.patientapp"
+    label = "patientapp"

@@ -1,0 +1,101 @@
+// Home: the next infusion, the readiness checklist for it, follow-up checks that are due, and
+// the way to "I feel unwell" within one thumb's reach.
+import { activeEpisode, episodeToPrepare, episodes, followups, nextInfusionAt, plannedEpisode } from "./data.js";
+import { field, format, formatDateTime, gettext, h, ngettext, yesNo } from "./dom.js";
+import { write } from "./store.js";
+import { builtinAdvice } from "./content.js";
+
+const answer = (form, name) => {
+  const value = new FormData(form).get(name);
+  return value === "yes" ? true : value === "no" ? false : null;
+};
+
+function readiness(ctx, episode) {
+  const status = h("p", { class: "form-status", role: "status" });
+  const weight = h("input", { type: "number", name: "weight_kg", inputmode: "decimal", step: "0.1", min: "1", max: "400", value: episode && episode.weight_kg ? episode.weight_kg : "" });
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    yesNo("hydrated", gettext("Have you been drinking as your plan says?"), episode && episode.hydrated),
+    yesNo("premeds_taken", gettext("Have you taken your premedication (if you have any)?"), episode && episode.premeds_taken),
+    yesNo("fever_or_infection", gettext("Do you have a fever or signs of an infection today?"), episode && episode.fever_or_infection),
+    yesNo("anaphylaxis_kit_present", gettext("Is your emergency kit with you?"), episode && episode.anaphylaxis_kit_present),
+    field(gettext("Today's weight in kg (optional)"), weight),
+    h("button", { type: "submit" }, gettext("Save checklist")),
+    status,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const target = await episodeToPrepare(ctx.me);
+    if (!target) return;
+    const values = {
+      hydrated: answer(form, "hydrated"),
+      premeds_taken: answer(form, "premeds_taken"),
+      fever_or_infection: answer(form, "fever_or_infection"),
+      anaphylaxis_kit_present: answer(form, "anaphylaxis_kit_present"),
+    };
+    if (weight.value) values.weight_kg = Number(weight.value).toFixed(1);
+    await write("infusion_episode", target.id, values);
+    status.replaceChildren(
+      values.fever_or_infection
+        ? h("strong", {}, builtinAdvice("ADV_DELAY_INFUSION_CALL_TEAM"))
+        : gettext("Checklist saved."),
+    );
+  });
+  return h("section", { class: "card", "aria-labelledby": "ready-title" }, h("h2", { id: "ready-title" }, gettext("Ready for your infusion?")), form);
+}
+
+export async function render(ctx) {
+  const { me } = ctx;
+  const all = await episodes();
+  const active = await activeEpisode();
+  const planned = await plannedEpisode();
+  const checks = await followups();
+  const next = nextInfusionAt(me, all);
+  const tz = me.timezone;
+  return [
+    h("h1", {}, format(gettext("Hello, %(name)s"), { name: me.display_name })),
+    h("a", { class: "big-button unwell-button", href: "#/unwell" }, gettext("I feel unwell")),
+    active
+      ? h(
+          "section",
+          { class: "card card-important", "aria-labelledby": "now-title" },
+          h("h2", { id: "now-title" }, gettext("Infusion in progress")),
+          h("p", {}, format(gettext("Started %(when)s"), { when: formatDateTime(active.started_at, tz) })),
+          h("a", { class: "button-link", href: "#/infusion" }, gettext("Open the infusion")),
+        )
+      : h(
+          "section",
+          { class: "card", "aria-labelledby": "next-title" },
+          h("h2", { id: "next-title" }, gettext("Next infusion")),
+          h("p", {}, next ? formatDateTime(next, tz) : gettext("Not planned yet")),
+          me.plan
+            ? h("p", { class: "hint" }, format(gettext("%(product)s, %(dose)s g"), { product: me.plan.product, dose: me.plan.rounded_dose_g }))
+            : h("p", { class: "hint" }, gettext("Your care team has not added your plan yet.")),
+          me.plan ? h("a", { class: "button-link", href: "#/infusion" }, gettext("Start an infusion")) : null,
+        ),
+    checks.open.length
+      ? h(
+          "section",
+          { class: "card card-important", "aria-labelledby": "checks-title" },
+          h("h2", { id: "checks-title" }, gettext("Check-in due")),
+          h("p", {}, format(ngettext("%(n)s check-in after your infusion is waiting.", "%(n)s check-ins after your infusion are waiting.", checks.open.length), { n: checks.open.length })),
+          h("a", { class: "button-link", href: "#/checks" }, gettext("Answer now")),
+        )
+      : null,
+    !active && me.plan ? readiness(ctx, planned) : null,
+    h(
+      "section",
+      { class: "card", "aria-labelledby": "reminders-title" },
+      h("h2", { id: "reminders-title" }, gettext("Reminders")),
+      h("p", { class: "hint", id: "reminder-status" }, gettext("Reminders are not set up on this phone yet.")),
+    ),
+    h(
+      "ul",
+      { class: "link-list" },
+      h("li", {}, h("a", { href: "#/checks" }, gettext("Check-ins after an infusion"))),
+      h("li", {}, h("a", { href: "#/content" }, gettext("Guidance"))),
+      h("li", {}, h("a", { href: "#/sync" }, gettext("Sync status"))),
+    ),
+  ];
+}

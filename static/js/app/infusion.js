@@ -1,0 +1,294 @@
+// The infusion in progress: the current rate step with its timer, the next step of the plan in
+// the pump's mL/h, a custom rate, pause and resume, vials by lot and expiry, medicines, the end.
+// Everything is written locally first (store.write) and sent by sync.js when there is network.
+import { activeEpisode, episodeToPrepare, partsOf } from "./data.js";
+import { ask, field, format, formatDateTime, formatDuration, formatNumber, gettext, h, localInputValue } from "./dom.js";
+import { write } from "./store.js";
+
+const LOT = /^[A-Z0-9][A-Z0-9-]{2,19}$/;
+const time = (iso) => Date.parse(iso);
+
+function startForm(ctx) {
+  const { me } = ctx;
+  const at = h("input", { type: "datetime-local", name: "started_at", value: localInputValue(), required: true });
+  const error = h("p", { class: "error", role: "alert" });
+  const first = me.plan.steps[0];
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    field(gettext("Start time"), at),
+    first ? h("p", {}, format(gettext("Set the pump to %(rate)s mL/h (step 1)."), { rate: formatNumber(first.rate_ml_h) })) : null,
+    h("button", { type: "submit", class: "big-button", id: "start-infusion" }, gettext("Start the infusion")),
+    error,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const chosen = at.value ? new Date(at.value) : new Date();
+    if (Number.isNaN(chosen.getTime()) || chosen.getTime() > Date.now() + 5 * 60000) {
+      error.textContent = gettext("Enter a start time that is not in the future.");
+      at.focus();
+      return;
+    }
+    const startedAt = chosen.toISOString();
+    const episode = await episodeToPrepare(me);
+    await write("infusion_episode", episode.id, { started_at: startedAt, status: "in_progress" });
+    if (first) {
+      await write("rate_change", null, { episode_id: episode.id, at: startedAt, rate_ml_h: String(first.rate_ml_h), step_no: 1, reason: "titration" });
+    }
+    ctx.rerender();
+  });
+  return [
+    h("h1", {}, gettext("Start an infusion")),
+    h(
+      "section",
+      { class: "card" },
+      h("p", {}, format(gettext("%(product)s: %(dose)s g in %(volume)s mL."), { product: me.plan.product, dose: me.plan.rounded_dose_g, volume: me.plan.volume_ml })),
+      form,
+    ),
+  ];
+}
+
+function stepCard(ctx, episode, rates, paused) {
+  const { plan } = ctx.me;
+  const sorted = [...rates].sort((a, b) => time(a.at) - time(b.at) || (a.step_no || 0) - (b.step_no || 0));
+  const current = sorted[sorted.length - 1];
+  const currentNo = current ? Number(current.step_no) || sorted.length : 0;
+  const planned = plan.steps.find((step) => step.step_no === currentNo);
+  const next = plan.steps.find((step) => step.step_no === currentNo + 1);
+  const timer = h("span", { class: "timer", id: "step-timer" }, "00:00");
+  const tick = () => {
+    timer.textContent = current ? formatDuration(Date.now() - time(current.at)) : "00:00";
+  };
+  tick();
+  const interval = setInterval(tick, 1000);
+  ctx.onLeave(() => clearInterval(interval));
+  const cap = Number(plan.rate_cap_ml_h);
+  const nextAllowed = next && !next.above_cap && Number(next.rate_ml_h) <= cap;
+  const nextButton = next
+    ? h(
+        "button",
+        { type: "button", class: "big-button", id: "next-step", disabled: !nextAllowed || paused },
+        format(gettext("Next step: %(rate)s mL/h"), { rate: formatNumber(next.rate_ml_h) }),
+      )
+    : null;
+  if (nextButton) {
+    nextButton.addEventListener("click", async () => {
+      await write("rate_change", null, {
+        episode_id: episode.id,
+        at: new Date().toISOString(),
+        rate_ml_h: String(next.rate_ml_h),
+        step_no: next.step_no,
+        reason: "titration",
+      });
+      ctx.rerender();
+    });
+  }
+  return h(
+    "section",
+    { class: "card card-important", "aria-labelledby": "step-title" },
+    h("h2", { id: "step-title" }, current ? format(gettext("Step %(n)s of %(total)s"), { n: currentNo, total: plan.steps.length }) : gettext("No rate logged yet")),
+    current ? h("p", { class: "rate-now" }, h("span", { dir: "ltr" }, `${formatNumber(current.rate_ml_h)} mL/h`)) : null,
+    h("p", {}, gettext("Time at this rate:"), " ", timer, planned && planned.minutes ? h("span", { class: "hint" }, " · ", format(gettext("planned %(n)s min"), { n: planned.minutes })) : null),
+    paused ? h("p", { class: "warning" }, gettext("The infusion is paused.")) : null,
+    nextButton,
+    next && !nextAllowed ? h("p", { class: "hint" }, gettext("The next step is above your maximum rate. Stay at this rate.")) : null,
+    !next && current ? h("p", { class: "hint" }, gettext("This is the last step of your plan.")) : null,
+    h("p", { class: "hint" }, format(gettext("Your maximum rate: %(cap)s mL/h"), { cap: formatNumber(cap) })),
+  );
+}
+
+function customRate(ctx, episode, rates) {
+  const rate = h("input", { type: "number", name: "rate_ml_h", inputmode: "decimal", step: "0.1", min: "0.1", max: "1000", required: true });
+  const reason = h(
+    "select",
+    { name: "reason" },
+    h("option", { value: "reaction_slow" }, gettext("Slowed for a reaction")),
+    h("option", { value: "patient_request" }, gettext("I asked for it")),
+    h("option", { value: "restart" }, gettext("Restarted after a pause")),
+    h("option", { value: "pump" }, gettext("Pump problem")),
+    h("option", { value: "titration" }, gettext("Step up as planned")),
+  );
+  const error = h("p", { class: "error", role: "alert" });
+  const form = h("form", { class: "stack", novalidate: true }, field(gettext("Pump rate in mL/h"), rate), field(gettext("Why"), reason), h("button", { type: "submit", class: "secondary" }, gettext("Log this rate")), error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const value = Number(rate.value);
+    if (!(value >= 0.1 && value <= 1000)) {
+      error.textContent = gettext("Enter the pump rate in mL/h, between 0.1 and 1000.");
+      rate.focus();
+      return;
+    }
+    const cap = Number(ctx.me.plan.rate_cap_ml_h);
+    if (value > cap) {
+      const choice = await ask({
+        title: gettext("Above your maximum rate"),
+        text: format(gettext("%(rate)s mL/h is above your maximum of %(cap)s mL/h. Your nurse will be told. Log it anyway?"), { rate: formatNumber(value), cap: formatNumber(cap) }),
+        buttons: [
+          { value: "no", label: gettext("Go back") },
+          { value: "yes", label: gettext("Log it"), class: "danger" },
+        ],
+      });
+      if (choice !== "yes") return;
+    }
+    await write("rate_change", null, { episode_id: episode.id, at: new Date().toISOString(), rate_ml_h: value.toFixed(1), step_no: rates.length + 1, reason: reason.value });
+    ctx.rerender();
+  });
+  return h("details", { class: "card" }, h("summary", {}, gettext("Log a different rate")), form);
+}
+
+function pauseCard(ctx, episode, pauses) {
+  const open = pauses.find((pause) => !pause.resumed_at);
+  const button = open
+    ? h("button", { type: "button", class: "big-button", id: "resume" }, gettext("Resume the infusion"))
+    : h("button", { type: "button", class: "secondary", id: "pause" }, gettext("Pause the infusion"));
+  button.addEventListener("click", async () => {
+    if (open) await write("pause", open.id, { resumed_at: new Date().toISOString() });
+    else await write("pause", null, { episode_id: episode.id, paused_at: new Date().toISOString(), reason: "" });
+    ctx.rerender();
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "pause-title" },
+    h("h2", { id: "pause-title" }, gettext("Pause")),
+    open ? h("p", {}, format(gettext("Paused since %(when)s"), { when: formatDateTime(open.paused_at, ctx.me.timezone) })) : null,
+    button,
+  );
+}
+
+function vialCard(ctx, episode, vials) {
+  const sizes = ctx.me.plan.vial_sizes_g || [];
+  const lot = h("input", { type: "text", name: "lot_number", autocapitalize: "characters", spellcheck: "false", required: true, maxlength: "20" });
+  const expiry = h("input", { type: "date", name: "expiry_date", required: true });
+  const size = h("select", { name: "vial_size_g" }, sizes.map((g) => h("option", { value: String(g) }, `${formatNumber(g)} g`)));
+  const quantity = h("input", { type: "number", name: "quantity", inputmode: "numeric", min: "1", max: "50", value: "1" });
+  const error = h("p", { class: "error", role: "alert" });
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true },
+    field(gettext("Lot number"), lot, gettext("As printed on the vial, for example LE12F045.")),
+    field(gettext("Expiry date"), expiry),
+    field(gettext("Vial size"), size),
+    field(gettext("How many vials"), quantity),
+    h("button", { type: "submit", class: "secondary", id: "add-vial" }, gettext("Add vial")),
+    error,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const lotNumber = lot.value.trim().toUpperCase();
+    if (!LOT.test(lotNumber)) {
+      error.textContent = gettext("Enter the lot number as printed: 3 to 20 letters, digits or dashes.");
+      lot.focus();
+      return;
+    }
+    if (!expiry.value) {
+      error.textContent = gettext("Enter the expiry date printed on the vial.");
+      expiry.focus();
+      return;
+    }
+    if (expiry.value < localInputValue().slice(0, 10)) {
+      error.textContent = gettext("This vial has expired. Do not use it.");
+      expiry.focus();
+      return;
+    }
+    await write("vial", null, { episode_id: episode.id, lot_number: lotNumber, expiry_date: expiry.value, vial_size_g: size.value, quantity: Number(quantity.value) || 1 });
+    ctx.rerender();
+  });
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "vials-title" },
+    h("h2", { id: "vials-title" }, gettext("Vials")),
+    vials.length
+      ? h("ul", { class: "entries" }, vials.map((vial) => h("li", {}, h("span", { dir: "ltr" }, vial.lot_number), " · ", format(gettext("expires %(date)s"), { date: vial.expiry_date }), " · ", `${formatNumber(vial.vial_size_g)} g × ${vial.quantity}`)))
+      : h("p", { class: "hint" }, gettext("No vials logged yet.")),
+    h("details", {}, h("summary", {}, gettext("Add a vial")), form),
+  );
+}
+
+function medicineCard(ctx, episode, medicines) {
+  const premeds = ctx.me.plan.premedication || [];
+  const log = async (category, drug, dose) => {
+    await write("medication", null, { episode_id: episode.id, category, drug, dose, given_at: new Date().toISOString() });
+    ctx.rerender();
+  };
+  const drug = h("input", { type: "text", name: "drug", required: true, maxlength: "100" });
+  const dose = h("input", { type: "text", name: "dose", required: true, maxlength: "40" });
+  const error = h("p", { class: "error", role: "alert" });
+  const form = h("form", { class: "stack", novalidate: true }, field(gettext("Medicine"), drug), field(gettext("Dose"), dose), h("button", { type: "submit", class: "secondary" }, gettext("Log as-needed medicine")), error);
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!drug.value.trim()) {
+      error.textContent = gettext("Name the medicine.");
+      drug.focus();
+      return;
+    }
+    if (!dose.value.trim()) {
+      error.textContent = gettext("Enter the dose, for example 1 g.");
+      dose.focus();
+      return;
+    }
+    await log("as_needed", drug.value.trim(), dose.value.trim());
+  });
+  const given = new Set(medicines.filter((m) => m.category === "premed").map((m) => m.drug));
+  return h(
+    "section",
+    { class: "card", "aria-labelledby": "meds-title" },
+    h("h2", { id: "meds-title" }, gettext("Medicines")),
+    premeds.length
+      ? h(
+          "ul",
+          { class: "entries" },
+          premeds.map((order) =>
+            h(
+              "li",
+              {},
+              `${order.drug} ${order.dose || ""}`,
+              " ",
+              given.has(order.drug)
+                ? h("span", { class: "badge badge-synced" }, gettext("Taken"))
+                : h("button", { type: "button", class: "secondary small", onclick: () => log("premed", order.drug, order.dose || "") }, gettext("Taken now")),
+            ),
+          ),
+        )
+      : null,
+    medicines.filter((m) => m.category !== "premed").map((m) => h("p", {}, `${m.drug} ${m.dose || ""} · ${formatDateTime(m.given_at, ctx.me.timezone)}`)),
+    h("details", {}, h("summary", {}, gettext("Log an as-needed medicine")), form),
+  );
+}
+
+function endCard(ctx, episode) {
+  const how = h(
+    "select",
+    { name: "status" },
+    h("option", { value: "complete" }, gettext("All given")),
+    h("option", { value: "partial" }, gettext("Partly given")),
+    h("option", { value: "stopped_reaction" }, gettext("Stopped for a reaction")),
+    h("option", { value: "stopped_access" }, gettext("Stopped for a drip problem")),
+  );
+  const form = h("form", { class: "stack" }, field(gettext("How did it end?"), how), h("button", { type: "submit", class: "secondary", id: "end-infusion" }, gettext("End the infusion")));
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    await write("infusion_episode", episode.id, { ended_at: new Date().toISOString(), status: how.value });
+    ctx.navigate("#/");
+  });
+  return h("section", { class: "card", "aria-labelledby": "end-title" }, h("h2", { id: "end-title" }, gettext("End")), form);
+}
+
+export async function render(ctx) {
+  const { me } = ctx;
+  if (!me.plan) return [h("h1", {}, gettext("Infusion")), h("p", {}, gettext("Your care team has not added your plan yet."))];
+  const episode = await activeEpisode();
+  if (!episode) return startForm(ctx);
+  const [rates, pauses, vials, medicines] = await Promise.all(["rate_change", "pause", "vial", "medication"].map((table) => partsOf(table, episode.id)));
+  const paused = pauses.some((pause) => !pause.resumed_at);
+  return [
+    h("h1", {}, gettext("Infusion in progress")),
+    h("p", { class: "hint" }, format(gettext("Started %(when)s"), { when: formatDateTime(episode.started_at, me.timezone) })),
+    stepCard(ctx, episode, rates, paused),
+    h("a", { class: "big-button unwell-button", href: "#/unwell" }, gettext("I feel unwell")),
+    customRate(ctx, episode, rates),
+    pauseCard(ctx, episode, pauses),
+    vialCard(ctx, episode, vials),
+    medicineCard(ctx, episode, medicines),
+    endCard(ctx, episode),
+  ];
+}

@@ -1,0 +1,220 @@
+// "I feel unwell": every red-flag question first (yes/no), then the symptom checklist with
+// severity, pain score and temperature, then the approved advice at once. The advice comes from
+// the JavaScript triage evaluator and the rule set stored on the phone, so it needs no network;
+// the report is queued like any entry and the server triages it again when it arrives.
+import { evaluate } from "../triage.js";
+import { activeEpisode, triageContext } from "./data.js";
+import { adviceBlock, builtinAdvice } from "./content.js";
+import { field, format, gettext, h, pgettext, telLink, uid, yesNo } from "./dom.js";
+import { write } from "./store.js";
+
+// The answers survive re-renders (a sync finishing, a language change) until the advice shows.
+let draft = null;
+
+function fresh(ctx) {
+  return { step: "flags", followup: ctx.query.get("followup") || null, flags: {}, symptoms: {}, temperature: "", actions: [], text: "", result: null };
+}
+
+function callButtons(me, emergencyFirst) {
+  const emergency = telLink(me.region.emergency_number, gettext("Call the emergency number"), "call-emergency");
+  const team = me.care_team_phone ? telLink(me.care_team_phone, gettext("Call your care team"), "call-team") : null;
+  return h("div", { class: "call-buttons" }, emergencyFirst ? [emergency, team] : [team, emergency]);
+}
+
+function flagsStep(ctx) {
+  const { me } = ctx;
+  const error = h("p", { class: "error", role: "alert", id: "flags-error" });
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true, id: "red-flags" },
+    me.checklist.red_flags.map((flag) => yesNo(flag.code, flag.label, draft.flags[flag.code])),
+    h("button", { type: "submit", class: "big-button" }, gettext("Next")),
+    error,
+  );
+  form.addEventListener("change", (event) => {
+    if (event.target.type === "radio") draft.flags[event.target.name] = event.target.value === "yes";
+  });
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const missing = me.checklist.red_flags.find((flag) => draft.flags[flag.code] === undefined);
+    if (missing) {
+      error.textContent = gettext("Answer every question with yes or no.");
+      form.querySelector(`input[name="${missing.code}"]`).focus();
+      return;
+    }
+    // Any red flag: no checklist first. The advice (call now) shows straight away.
+    if (Object.values(draft.flags).some(Boolean)) await submit(ctx);
+    else draft.step = "symptoms";
+    ctx.rerender();
+  });
+  return [
+    h("h1", {}, gettext("I feel unwell")),
+    h("p", {}, gettext("First, a few urgent questions. Do you have any of these now?")),
+    form,
+  ];
+}
+
+const SEVERITY = () => [
+  [1, pgettext("severity", "Mild")],
+  [2, pgettext("severity", "Moderate")],
+  [3, pgettext("severity", "Severe")],
+];
+
+function symptomRow(symptom) {
+  const entry = draft.symptoms[symptom.code];
+  const box = h("input", { type: "checkbox", id: uid("s"), name: "symptom", value: symptom.code, checked: Boolean(entry) });
+  const details = h("div", { class: "symptom-details", hidden: !entry });
+  const severityName = `severity-${symptom.code}`;
+  details.append(
+    h(
+      "fieldset",
+      { class: "choices" },
+      h("legend", {}, gettext("How bad is it?")),
+      SEVERITY().map(([value, label]) => {
+        const id = uid("sev");
+        return [h("input", { type: "radio", id, name: severityName, value: String(value), checked: entry && entry.severity === value }), h("label", { for: id }, label)];
+      }),
+    ),
+  );
+  if (symptom.pain_score) {
+    const score = h("input", { type: "number", name: `nrs-${symptom.code}`, inputmode: "numeric", min: "0", max: "10", value: entry && entry.nrs != null ? String(entry.nrs) : "" });
+    details.append(field(gettext("Pain score from 0 (none) to 10 (worst)"), score));
+  }
+  box.addEventListener("change", () => {
+    details.hidden = !box.checked;
+    if (box.checked) {
+      draft.symptoms[symptom.code] = draft.symptoms[symptom.code] || { severity: 1 };
+      const chosen = details.querySelector(`input[name="${severityName}"][value="${draft.symptoms[symptom.code].severity}"]`);
+      if (chosen) chosen.checked = true;
+    } else delete draft.symptoms[symptom.code];
+  });
+  details.addEventListener("change", (event) => {
+    const current = draft.symptoms[symptom.code];
+    if (!current) return;
+    if (event.target.name === severityName) current.severity = Number(event.target.value);
+    if (event.target.name === `nrs-${symptom.code}`) {
+      const value = event.target.value === "" ? null : Math.max(0, Math.min(10, Math.round(Number(event.target.value))));
+      if (value === null) delete current.nrs;
+      else current.nrs = value;
+    }
+  });
+  return h("li", { class: "symptom" }, h("div", { class: "check" }, box, h("label", { for: box.id }, symptom.label)), details);
+}
+
+function symptomsStep(ctx) {
+  const { me } = ctx;
+  const temperature = h("input", { type: "number", name: "temperature_c", inputmode: "decimal", step: "0.1", min: "30", max: "45", value: draft.temperature });
+  temperature.addEventListener("input", () => {
+    draft.temperature = temperature.value;
+  });
+  const text = h("textarea", { name: "free_text", rows: "3", maxlength: "2000" }, draft.text);
+  text.addEventListener("input", () => {
+    draft.text = text.value;
+  });
+  const actions = h(
+    "fieldset",
+    { class: "choices-column" },
+    h("legend", {}, gettext("What have you done so far?")),
+    me.checklist.actions.map((action) => {
+      const id = uid("a");
+      const box = h("input", { type: "checkbox", id, value: action.code, checked: draft.actions.includes(action.code) });
+      box.addEventListener("change", () => {
+        draft.actions = box.checked ? [...draft.actions, action.code] : draft.actions.filter((code) => code !== action.code);
+      });
+      return h("div", { class: "check" }, box, h("label", { for: id }, action.label));
+    }),
+  );
+  const error = h("p", { class: "error", role: "alert" });
+  const form = h(
+    "form",
+    { class: "stack", novalidate: true, id: "symptoms" },
+    h("fieldset", { class: "choices-column" }, h("legend", {}, gettext("Which of these do you have?")), h("ul", { class: "symptoms" }, me.checklist.symptoms.map(symptomRow))),
+    field(gettext("Temperature in °C (if you measured it)"), temperature),
+    actions,
+    field(gettext("Anything else your nurse should know?"), text),
+    h("button", { type: "submit", class: "big-button" }, gettext("Save and see advice")),
+    error,
+  );
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const t = draft.temperature === "" ? null : Number(draft.temperature);
+    if (t !== null && !(t >= 30 && t <= 45)) {
+      error.textContent = gettext("Enter a temperature between 30 and 45 °C, or leave it empty.");
+      temperature.focus();
+      return;
+    }
+    await submit(ctx);
+    ctx.rerender();
+  });
+  return [h("h1", {}, gettext("How do you feel?")), h("p", { class: "hint" }, gettext("None of the urgent signs. Now tick what you have.")), form];
+}
+
+async function submit(ctx) {
+  const { me } = ctx;
+  const answers = {};
+  for (const flag of me.checklist.red_flags) answers[flag.code] = draft.flags[flag.code] === true;
+  const temperature = draft.temperature === "" ? null : Number(draft.temperature);
+  const facts = {
+    context: await triageContext(me),
+    red_flags: Object.keys(answers).filter((code) => answers[code]),
+    symptoms: draft.symptoms,
+    temperature_c: temperature,
+    sbp: null,
+    indication: me.indication,
+    risk_flags: me.risk_flags,
+    plan: me.plan ? me.plan.features : [],
+  };
+  let result = null;
+  try {
+    result = ctx.ruleset ? evaluate(ctx.ruleset, facts) : null;
+  } catch (error) {
+    console.error("triage", error);
+  }
+  const episode = await activeEpisode();
+  await write("symptom_report", null, {
+    episode_id: episode ? episode.id : null,
+    followup_id: draft.followup,
+    onset_at: new Date().toISOString(),
+    red_flag_answers: answers,
+    symptoms: draft.symptoms,
+    temperature_c: temperature === null ? null : temperature.toFixed(1),
+    actions_taken: draft.actions,
+    free_text: draft.text.trim(),
+  });
+  draft.result = result || { level: "urgent", advice: ["ADV_CALL_TEAM_NOW"], red_flag: facts.red_flags.length > 0 };
+  draft.step = "advice";
+}
+
+async function adviceStep(ctx) {
+  const { me } = ctx;
+  const result = draft.result;
+  const emergency = result.red_flag || result.level === "emergency";
+  const blocks = await Promise.all(result.advice.map((key) => adviceBlock(key)));
+  const again = h("button", { type: "button", class: "secondary", onclick: () => { draft = null; ctx.navigate("#/"); } }, gettext("Done"));
+  return [
+    h(
+      "section",
+      { class: emergency ? "advice advice-emergency" : `advice advice-${result.level}`, "aria-labelledby": "advice-title", id: "advice" },
+      h("h1", { id: "advice-title" }, emergency ? gettext("Get help now") : gettext("What to do")),
+      blocks.length ? blocks : h("p", {}, builtinAdvice("ADV_LOG_ONLY")),
+      callButtons(me, emergency),
+    ),
+    h("p", { class: "hint" }, gettext("Your report is saved on this phone and goes to your nurse as soon as there is a connection.")),
+    again,
+  ];
+}
+
+export async function render(ctx) {
+  const followup = ctx.query.get("followup") || null;
+  if (!draft || (draft.step !== "advice" && draft.followup !== followup) || (draft.step === "advice" && ctx.query.get("new"))) draft = fresh(ctx);
+  if (draft.step === "advice") {
+    const nodes = await adviceStep(ctx);
+    // Leaving the advice ends this report: the next visit starts a new one.
+    ctx.onLeave(() => {
+      if (!location.hash.startsWith("#/unwell")) draft = null;
+    });
+    return nodes;
+  }
+  if (draft.step === "symptoms") return symptomsStep(ctx);
+  return flagsStep(ctx);
+}
