@@ -104,8 +104,9 @@ def answer_red_flags(page, yes=()):
     form = page.locator("#red-flags")
     for fieldset in form.locator("fieldset").all():
         name = fieldset.locator("input[type=radio]").first.get_attribute("name")
-        fieldset.locator("label", has_text="Yes" if name in yes else "No").click()
-    form.get_by_role("button", name="Next").click()
+        # By value, not by label: the labels are in the patient's language.
+        fieldset.locator(f"input[type=radio][value={'yes' if name in yes else 'no'}]").check()
+    form.locator("button[type=submit]").click()
 
 
 def storage_state(page) -> dict:
