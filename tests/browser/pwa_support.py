@@ -105,7 +105,9 @@ def answer_red_flags(page, yes=()):
     for fieldset in form.locator("fieldset").all():
         name = fieldset.locator("input[type=radio]").first.get_attribute("name")
         # By value, not by label: the labels are in the patient's language.
-        fieldset.locator(f"input[type=radio][value={'yes' if name in yes else 'no'}]").check()
+        radio = fieldset.locator(f"input[type=radio][value={'yes' if name in yes else 'no'}]")
+        fieldset.locator(f"label[for='{radio.get_attribute('id')}']").click()
+        assert radio.is_checked()
     form.locator("button[type=submit]").click()
 
 
