@@ -1,5 +1,6 @@
 from datetime import date, timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 import time_machine
@@ -85,7 +86,8 @@ def test_vials_are_recorded_by_lot_and_bad_lots_are_refused(episode):
             actor=user,
             episode=episode,
             lot_number="LX999",
-            expiry_date=date.today() - timedelta(days=1),
+            # the day before the infusion day where the patient lives (not the server's day)
+            expiry_date=timezone.localdate(episode.started_at, ZoneInfo(episode.patient.timezone)) - timedelta(days=1),
             vial_size_g=Decimal("10"),
         )
     assert "expiry_date" in caught.value.message_dict
