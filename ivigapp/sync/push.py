@@ -18,6 +18,7 @@ from ivigapp.patients.access import patients_for
 from ivigapp.patients.models import Patient
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
 from ivigapp.reactions.models import Alert, AlertNote, InfusionEpisode
+from ivigapp.reactions.services import ENTRY_BUILDERS, DiaryEntry, diary_entries_record
 from ivigapp.sync.models import MutationLog, SyncClient, SyncConflict
 from ivigapp.sync.stamp import stamp_row
 from ivigapp.sync.tables import NURSE, PATIENT, TABLES, Context, create_row, current_value, update_row
@@ -215,39 +216,126 @@ def _result(mutation, status, row, conflicts) -> dict:
     return result
 
 
+def _appendable(mutation: dict) -> bool:
+    """A new vial, medicine, drink or vital signs, as a phone sends them after a day offline."""
+    return (
+        mutation.get("kind") == "upsert"
+        and mutation.get("table") in ENTRY_BUILDERS
+        and mutation.get("base_version") is None
+        and not (mutation.get("set") or {}).get("patient_id")
+    )
+
+
+def _run_from(mutations: list[dict], start: int) -> list[dict]:
+    """The appendable mutations from `start` on, up to the first one that is not (or names a row
+    the run already writes)."""
+    run, row_ids = [], set()
+    for mutation in mutations[start:]:
+        if not _appendable(mutation) or mutation["row_id"] in row_ids:
+            break
+        run.append(mutation)
+        row_ids.add(mutation["row_id"])
+    return run
+
+
+def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
+    """A run of appendable mutations, set-wise: one look-up of the rows that already exist per
+    table, one of the infusions (through the access module), one diary_entries_record call.
+
+    Anything that is not a plain new entry on an infusion this user may write to (the row already
+    exists, the infusion is unknown or foreign, the role may not write) goes through `_apply`,
+    which gives it exactly the single-mutation result.
+    """
+    role = user_role(user)
+    existing = set()
+    for name in {m["table"] for m in run}:
+        ids = [_uuid(m["row_id"]) for m in run if m["table"] == name]
+        found = TABLES[name].model.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", flat=True)
+        existing |= {(name, pk) for pk in found}
+    episode_ids = {_uuid((m.get("set") or {}).get("episode_id")) for m in run} - {None}
+    episodes = {
+        e.pk: e
+        for e in InfusionEpisode.objects.filter(
+            pk__in=episode_ids, deleted=False, patient__in=patients_for(user)
+        ).select_related("patient")
+    }
+    results: dict[int, dict] = {}
+    entries, entry_mutations, single = [], [], []
+    for mutation in run:
+        episode = episodes.get(_uuid((mutation.get("set") or {}).get("episode_id")))
+        row_id = _uuid(mutation["row_id"])
+        plain = row_id is not None and episode is not None and (mutation["table"], row_id) not in existing
+        if role not in (ROLE_PATIENT, ROLE_NURSE) or not plain:
+            single.append(mutation)
+            continue
+        parsed = TABLES[mutation["table"]].create(data=mutation["set"])
+        if not parsed.is_valid():
+            error = serializers.ValidationError(parsed.errors)
+            results[mutation["id"]] = _reject(mutation, "validation", _errors(error))
+            continue
+        fields = dict(parsed.validated_data)
+        fields.pop("episode_id")
+        entries.append(
+            DiaryEntry(mutation["table"], episode, fields, row_id=row_id, recorded_at=mutation.get("recorded_at"))
+        )
+        entry_mutations.append(mutation)
+    outcomes = diary_entries_record(actor=user, entries=entries, client_id=client.pk)
+    touched: dict[tuple, list] = {}
+    for mutation, entry, outcome in zip(entry_mutations, entries, outcomes, strict=True):
+        touched.setdefault((mutation["table"], entry.episode.patient_id), []).append(entry.row_id)
+        if isinstance(outcome, ValidationError):
+            results[mutation["id"]] = _reject(mutation, "validation", _errors(outcome))
+        else:
+            results[mutation["id"]] = _result(mutation, "applied", outcome, [])
+    if role == ROLE_NURSE:
+        for (name, patient_id), ids in touched.items():
+            audit_record(user, action=f"sync.push.{name}", patient_id=patient_id, object_type=name, object_ids=ids)
+    for mutation in single:
+        results[mutation["id"]] = _apply(user, client, mutation)
+    return [results[m["id"]] for m in run]
+
+
 def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
     """One transaction per request.
 
     1. Lock the client's row; ids at or below its last_mutation_id are replays: their original
        results come back from the mutation log, whatever the payload now says.
-    2. The first new id must be last + 1, or nothing is applied (409 mutation_gap).
-    3. Each new mutation is authorised through the access module, applied by the clinical services
-       in a savepoint, logged with its result, and advances last_mutation_id, even when rejected.
+    2. The new ids must follow last_mutation_id without a gap, or nothing is applied (409
+       mutation_gap).
+    3. Each new mutation is authorised through the access module and applied by the clinical
+       services, logged with its result, and advances last_mutation_id, even when rejected. Runs
+       of plain new diary entries go set-wise (`_apply_run`), everything else one by one in a
+       savepoint (`_apply`); either way a mutation gets the same result.
     4. Past the time budget the rest is left for the client's next request.
     """
     started = time.monotonic()
     with transaction.atomic():
         client = SyncClient.objects.select_for_update().get(pk=client_id, user=user)
-        logged = {
-            m.mutation_id: m.response
-            for m in MutationLog.objects.filter(client=client, mutation_id__in=[m["id"] for m in mutations])
-        }
-        results = []
-        for mutation in mutations:
-            if mutation["id"] <= client.last_mutation_id:
-                results.append(logged.get(mutation["id"], {"id": mutation["id"], "status": "applied"}))
-                continue
-            if mutation["id"] != client.last_mutation_id + 1:
-                raise MutationGap(client.last_mutation_id + 1)
-            if time.monotonic() - started > settings.SYNC_PUSH_SECONDS:
-                break
-            mutation = upcast(mutation)
-            result = _apply(user, client, mutation)
-            MutationLog.objects.create(
-                client=client, mutation_id=mutation["id"], payload=mutation, result=result["status"], response=result
-            )
-            client.last_mutation_id = mutation["id"]
-            results.append(result)
+        replays = [m for m in mutations if m["id"] <= client.last_mutation_id]
+        logged = (
+            {
+                m.mutation_id: m.response
+                for m in MutationLog.objects.filter(client=client, mutation_id__in=[m["id"] for m in replays])
+            }
+            if replays
+            else {}
+        )
+        results = [logged.get(m["id"], {"id": m["id"], "status": "applied"}) for m in replays]
+        new = [upcast(m) for m in mutations if m["id"] > client.last_mutation_id]
+        for offset, mutation in enumerate(new):
+            if mutation["id"] != client.last_mutation_id + 1 + offset:
+                raise MutationGap(client.last_mutation_id + 1 + offset)
+        done = 0
+        while done < len(new) and time.monotonic() - started <= settings.SYNC_PUSH_SECONDS:
+            run = _run_from(new, done) or [new[done]]
+            results.extend(_apply_run(user, client, run) if _appendable(run[0]) else [_apply(user, client, run[0])])
+            done += len(run)
+        MutationLog.objects.bulk_create(
+            MutationLog(client=client, mutation_id=m["id"], payload=m, result=r["status"], response=r)
+            for m, r in zip(new[:done], results[len(replays) :], strict=True)
+        )
+        if done:
+            client.last_mutation_id = new[done - 1]["id"]
         client.last_seen_at = timezone.now()
         client.save(update_fields=["last_mutation_id", "last_seen_at"])
     return {"last_mutation_id": client.last_mutation_id, "server_time": timezone.now(), "results": results}

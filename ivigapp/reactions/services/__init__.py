@@ -10,7 +10,10 @@ from ivigapp.reactions.services.alerts import (
     reaction_review_record,
 )
 from ivigapp.reactions.services.diary import (
+    ENTRY_BUILDERS,
+    DiaryEntry,
     amendment_record,
+    diary_entries_record,
     diary_part_update,
     diary_row_delete,
     episode_end,
@@ -31,7 +34,10 @@ from ivigapp.reactions.services.plans import plan_create, rate_cap
 from ivigapp.reactions.services.reports import symptom_report_submit
 
 __all__ = [
+    "ENTRY_BUILDERS",
+    "DiaryEntry",
     "amendment_record",
+    "diary_entries_record",
     "diary_part_update",
     "diary_row_delete",
     "episode_reschedule",

@@ -6,7 +6,7 @@ from django.utils.translation import gettext as _
 
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
 from ivigapp.reactions.models import EnteredBy
-from ivigapp.sync.stamp import stamp_row
+from ivigapp.sync.stamp import stamp_row, stamp_rows
 
 # A device clock may run a little fast; anything further in the future is a typing error.
 CLOCK_TOLERANCE = timedelta(minutes=5)
@@ -45,6 +45,16 @@ def validate_row(row, errors: dict | None = None) -> None:
 def save_new(row, *, patient_id, client_id=None) -> None:
     stamp_row(row, patient_id=patient_id, client_id=client_id)
     row.save(force_insert=True)
+
+
+def save_new_many(rows: list, *, client_id=None) -> None:
+    """save_new for many new rows: one version bump per patient, one INSERT per model."""
+    stamp_rows(rows, client_id=client_id)
+    by_model = {}
+    for row in rows:
+        by_model.setdefault(type(row), []).append(row)
+    for model, same in by_model.items():
+        model.objects.bulk_create(same)
 
 
 def save_changed(row, fields: list[str], *, patient_id, client_id=None) -> None:

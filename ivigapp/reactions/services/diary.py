@@ -1,6 +1,7 @@
 """The infusion diary: one function per thing a patient, carer or nurse logs."""
 
 import re
+from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -25,7 +26,14 @@ from ivigapp.reactions.models import (
     VitalSigns,
 )
 from ivigapp.reactions.services.alerts import alert_raise
-from ivigapp.reactions.services.common import entered_by_for, not_in_future, save_changed, save_new, validate_row
+from ivigapp.reactions.services.common import (
+    entered_by_for,
+    not_in_future,
+    save_changed,
+    save_new,
+    save_new_many,
+    validate_row,
+)
 from ivigapp.reactions.services.followups import followups_materialise
 from ivigapp.reactions.services.plans import rate_cap
 
@@ -203,20 +211,9 @@ def episode_volume_estimate(episode: InfusionEpisode) -> Decimal:
     return total.quantize(Decimal("0.1"))
 
 
-@transaction.atomic
-def vial_add(
-    *,
-    actor,
-    episode: InfusionEpisode,
-    lot_number: str,
-    expiry_date: date,
-    vial_size_g: Decimal,
-    quantity: int = 1,
-    row_id=None,
-    recorded_at=None,
-    client_id=None,
-    as_carer=False,
-) -> VialUsage:
+def _vial_build(
+    actor, episode, *, lot_number, expiry_date, vial_size_g, quantity=1, row_id=None, recorded_at=None, as_carer=False
+) -> tuple[VialUsage, dict]:
     errors = {}
     lot_number = (lot_number or "").strip().upper()
     if not LOT_FORMAT.match(lot_number):
@@ -231,6 +228,34 @@ def vial_add(
         vial_size_g=vial_size_g,
         quantity=quantity,
         **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    return vial, errors
+
+
+@transaction.atomic
+def vial_add(
+    *,
+    actor,
+    episode: InfusionEpisode,
+    lot_number: str,
+    expiry_date: date,
+    vial_size_g: Decimal,
+    quantity: int = 1,
+    row_id=None,
+    recorded_at=None,
+    client_id=None,
+    as_carer=False,
+) -> VialUsage:
+    vial, errors = _vial_build(
+        actor,
+        episode,
+        lot_number=lot_number,
+        expiry_date=expiry_date,
+        vial_size_g=vial_size_g,
+        quantity=quantity,
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     validate_row(vial, errors)
     save_new(vial, patient_id=episode.patient_id, client_id=client_id)
@@ -337,6 +362,23 @@ def pause_end(*, actor, pause: Pause, resumed_at: datetime, client_id=None) -> P
     return pause
 
 
+def _medication_build(
+    actor, episode, *, category, drug, dose, given_at, row_id=None, recorded_at=None, as_carer=False
+) -> tuple[MedicationDose, dict]:
+    errors = {}
+    not_in_future(given_at, "given_at", errors)
+    if not (drug or "").strip():
+        errors["drug"] = _("Name the medicine.")
+    medication = MedicationDose(
+        category=category,
+        drug=(drug or "").strip(),
+        dose=(dose or "").strip(),
+        given_at=given_at,
+        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    return medication, errors
+
+
 @transaction.atomic
 def medication_record(
     *,
@@ -351,20 +393,34 @@ def medication_record(
     client_id=None,
     as_carer=False,
 ) -> MedicationDose:
-    errors = {}
-    not_in_future(given_at, "given_at", errors)
-    if not (drug or "").strip():
-        errors["drug"] = _("Name the medicine.")
-    medication = MedicationDose(
+    medication, errors = _medication_build(
+        actor,
+        episode,
         category=category,
-        drug=(drug or "").strip(),
-        dose=(dose or "").strip(),
+        drug=drug,
+        dose=dose,
         given_at=given_at,
-        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     validate_row(medication, errors)
     save_new(medication, patient_id=episode.patient_id, client_id=client_id)
     return medication
+
+
+def _hydration_build(
+    actor, episode, *, phase, volume_ml, logged_at, row_id=None, recorded_at=None, as_carer=False
+) -> tuple[HydrationLog, dict]:
+    errors = {}
+    not_in_future(logged_at, "logged_at", errors)
+    log = HydrationLog(
+        phase=phase,
+        volume_ml=volume_ml,
+        logged_at=logged_at,
+        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    return log, errors
 
 
 @transaction.atomic
@@ -380,17 +436,47 @@ def hydration_record(
     client_id=None,
     as_carer=False,
 ) -> HydrationLog:
-    errors = {}
-    not_in_future(logged_at, "logged_at", errors)
-    log = HydrationLog(
+    log, errors = _hydration_build(
+        actor,
+        episode,
         phase=phase,
         volume_ml=volume_ml,
         logged_at=logged_at,
-        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     validate_row(log, errors)
     save_new(log, patient_id=episode.patient_id, client_id=client_id)
     return log
+
+
+def _vitals_build(
+    actor,
+    episode,
+    *,
+    measured_at,
+    temperature_c=None,
+    heart_rate=None,
+    systolic=None,
+    diastolic=None,
+    row_id=None,
+    recorded_at=None,
+    as_carer=False,
+) -> tuple[VitalSigns, dict]:
+    errors = {}
+    not_in_future(measured_at, "measured_at", errors)
+    if systolic is not None and diastolic is not None and diastolic >= systolic:
+        errors["diastolic"] = _("The lower blood pressure number must be below the upper one.")
+    vitals = VitalSigns(
+        measured_at=measured_at,
+        temperature_c=temperature_c,
+        heart_rate=heart_rate,
+        systolic=systolic,
+        diastolic=diastolic,
+        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+    )
+    return vitals, errors
 
 
 @transaction.atomic
@@ -408,21 +494,66 @@ def vitals_record(
     client_id=None,
     as_carer=False,
 ) -> VitalSigns:
-    errors = {}
-    not_in_future(measured_at, "measured_at", errors)
-    if systolic is not None and diastolic is not None and diastolic >= systolic:
-        errors["diastolic"] = _("The lower blood pressure number must be below the upper one.")
-    vitals = VitalSigns(
+    vitals, errors = _vitals_build(
+        actor,
+        episode,
         measured_at=measured_at,
         temperature_c=temperature_c,
         heart_rate=heart_rate,
         systolic=systolic,
         diastolic=diastolic,
-        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     validate_row(vitals, errors)
     save_new(vitals, patient_id=episode.patient_id, client_id=client_id)
     return vitals
+
+
+@dataclass(frozen=True)
+class DiaryEntry:
+    """One new vial, medicine, drink or set of vital signs for `diary_entries_record`."""
+
+    kind: str  # a key of ENTRY_BUILDERS
+    episode: InfusionEpisode
+    fields: dict
+    row_id: object = None
+    recorded_at: object = None
+
+
+ENTRY_BUILDERS = {
+    "vial": _vial_build,
+    "medication": _medication_build,
+    "hydration": _hydration_build,
+    "vitals": _vitals_build,
+}
+
+
+@transaction.atomic
+def diary_entries_record(*, actor, entries: list[DiaryEntry], client_id=None) -> list:
+    """Many new append-only entries at once (a sync push from a phone that was offline).
+
+    Each entry is checked exactly as its own service checks it (vial_add, medication_record,
+    hydration_record, vitals_record). Returns one outcome per entry, in order: the saved row, or
+    the ValidationError that kept it out. The valid rows get their scope versions in one bump per
+    patient and are inserted with one INSERT per kind, so the work in SQL does not grow with the
+    number of entries.
+    """
+    outcomes, valid = [], []
+    for entry in entries:
+        row, errors = ENTRY_BUILDERS[entry.kind](
+            actor, entry.episode, row_id=entry.row_id, recorded_at=entry.recorded_at, **entry.fields
+        )
+        try:
+            validate_row(row, errors)
+        except ValidationError as error:
+            outcomes.append(error)
+            continue
+        outcomes.append(row)
+        valid.append(row)
+    save_new_many(valid, client_id=client_id)
+    return outcomes
 
 
 @transaction.atomic

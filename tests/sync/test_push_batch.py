@@ -1,0 +1,147 @@
+"""Runs of new diary entries are applied set-wise (SYNC.md 2.4; DESIGN.md 11: constant queries).
+
+The set-wise path must give every mutation exactly the result the one-by-one path gives, and the
+SQL of a push must not grow with the number of entries in it.
+"""
+
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from ivigapp.audit.models import AuditEvent
+from ivigapp.reactions.models import HydrationLog, MedicationDose, VialUsage, VitalSigns
+from ivigapp.sync.models import MutationLog, SyncScope, patient_scope_id
+from ivigapp.sync.push import _apply
+from tests.sync.conftest import Device
+
+pytestmark = pytest.mark.django_db
+
+
+def iso(moment):
+    return moment.isoformat()
+
+
+def entry(device, episode_id, i):
+    """One of four kinds of new entry, by i."""
+    now = timezone.now() - timedelta(minutes=1)
+    kinds = [
+        ("vial", {"lot_number": f"LOT{i:05d}", "expiry_date": "2030-01-01", "vial_size_g": "10"}),
+        ("hydration", {"phase": "during", "volume_ml": 200 + i % 50, "logged_at": iso(now)}),
+        ("medication", {"category": "as_needed", "drug": "paracetamol", "dose": "1 g", "given_at": iso(now)}),
+        ("vitals", {"measured_at": iso(now), "temperature_c": "37.1", "systolic": 120, "diastolic": 80}),
+    ]
+    table, values = kinds[i % 4]
+    return device.write(table, set={"episode_id": str(episode_id), **values})
+
+
+def push_counting(device):
+    """Statements of one push. SQLite caps the parameters of one statement (999 in Django), so
+    there a bulk INSERT of many rows is cut into several; those pieces count as one."""
+    with CaptureQueriesContext(connection) as queries:
+        response = device.push()
+    assert response.status_code == 200
+    statements = [q["sql"] for q in queries]
+    if connection.vendor == "sqlite":
+        statements = [
+            s
+            for i, s in enumerate(statements)
+            if not (i and s.startswith("INSERT") and _same_insert(statements[i - 1], s))
+        ]
+    return len(statements), response.json()
+
+
+def _same_insert(previous: str, sql: str) -> bool:
+    return previous.startswith("INSERT") and previous.split("(", 1)[0] == sql.split("(", 1)[0]
+
+
+def test_a_push_costs_the_same_queries_for_10_and_for_500_entries(episode):
+    device = Device(episode.patient.user)
+    for i in range(10):
+        entry(device, episode.pk, i)
+    small, body = push_counting(device)
+    assert [r["status"] for r in body["results"]] == ["applied"] * 10
+    for i in range(10, 510):
+        entry(device, episode.pk, i)
+    large, body = push_counting(device)
+    assert [r["status"] for r in body["results"]] == ["applied"] * 500
+    assert large == small, f"{small} queries for 10 entries, {large} for 500"
+    counts = [m.objects.count() for m in (VialUsage, HydrationLog, MedicationDose, VitalSigns)]
+    assert counts == [128, 128, 127, 127]
+    assert MutationLog.objects.filter(client_id=device.client_id).count() == 510
+
+
+def test_entries_of_a_batch_get_consecutive_versions_in_the_order_sent(episode):
+    scope = SyncScope.objects.get(pk=patient_scope_id(episode.patient_id))
+    device = Device(episode.patient.user)
+    sent = [entry(device, episode.pk, i) for i in range(8)]
+    body = device.push().json()
+    assert [r["row_version"] for r in body["results"]] == [1] * 8
+    models = {"vial": VialUsage, "hydration": HydrationLog, "medication": MedicationDose, "vitals": VitalSigns}
+    versions = [models[m["table"]].objects.get(pk=m["row_id"]).server_version for m in sent]
+    assert versions == list(range(scope.version + 1, scope.version + 9))
+    scope.refresh_from_db()
+    assert scope.version == versions[-1]
+
+
+def test_a_batch_gives_each_mutation_the_result_the_single_path_gives(episode):
+    """Good entries, bad values, an unknown infusion and an existing row in one
+    run: compared field by field with `_apply`, the one-by-one path, on a copy of each mutation."""
+    device = Device(episode.patient.user)
+    good = entry(device, episode.pk, 0)
+    bad_lot = device.write(
+        "vial", set={"episode_id": str(episode.pk), "lot_number": "x", "expiry_date": "2030-01-01", "vial_size_g": "1"}
+    )
+    future = device.write(
+        "hydration",
+        set={
+            "episode_id": str(episode.pk),
+            "phase": "during",
+            "volume_ml": 100,
+            "logged_at": iso(timezone.now() + timedelta(hours=2)),
+        },
+    )
+    unparsable = device.write("vitals", set={"episode_id": str(episode.pk), "measured_at": "yesterday"})
+    unknown = device.write("medication", set={"episode_id": str(uuid.uuid4()), "drug": "x"})
+    again = device.write("vial", good["row_id"], set=good["set"])  # same row id, no base_version
+
+    results = device.push().json()["results"]
+
+    by_id = {r["id"]: r for r in results}
+    assert by_id[good["id"]]["status"] == "applied"
+    assert by_id[bad_lot["id"]] == {
+        "id": bad_lot["id"],
+        "status": "rejected",
+        "reason": "validation",
+        "detail": {"lot_number": [by_id[bad_lot["id"]]["detail"]["lot_number"][0]]},
+    }
+    assert list(by_id[future["id"]]["detail"]) == ["logged_at"]
+    assert list(by_id[unparsable["id"]]["detail"]) == ["measured_at"]
+    assert by_id[unknown["id"]]["reason"] == "not_found"
+    assert by_id[again["id"]]["reason"] == "validation" and "base_version" in by_id[again["id"]]["detail"]
+    assert AuditEvent.objects.filter(actor_id=episode.patient.user_id, outcome="denied").count() == 1
+    assert VialUsage.objects.filter(episode=episode).count() == 1
+    assert HydrationLog.objects.count() == 0 and VitalSigns.objects.count() == 0
+
+    # The single path, on fresh copies of the rejected ones, says the same.
+    from ivigapp.sync.models import SyncClient
+
+    client = SyncClient.objects.get(pk=device.client_id)
+    for mutation in (bad_lot, future, unparsable):
+        copy = {**mutation, "row_id": str(uuid.uuid4())}
+        single = _apply(episode.patient.user, client, copy)
+        assert single == {**by_id[mutation["id"]], "id": copy["id"]}
+
+
+def test_a_nurse_batch_is_audited_per_patient_and_table(episode, nurse):
+    device = Device(nurse)
+    sent = [entry(device, episode.pk, i) for i in range(6)]
+    assert [r["status"] for r in device.push().json()["results"]] == ["applied"] * 6
+    events = AuditEvent.objects.filter(actor_id=nurse.pk, action__startswith="sync.push.")
+    audited = sorted(i for e in events for i in e.object_ids)
+    assert audited == sorted(m["row_id"] for m in sent)
+    assert {e.patient_id for e in events} == {episode.patient_id}
+    assert all(row.entered_by == "nurse" for row in VialUsage.objects.all())
