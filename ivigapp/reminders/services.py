@@ -16,6 +16,11 @@ from ivigapp.reactions.models import FollowUpCheck, InfusionEpisode
 from ivigapp.reminders.models import Delivery, PushSubscription, Reminder, ReminderPlan, ReminderPreference
 from ivigapp.reminders.planning import DEFAULT_PLAN, after_quiet_hours, in_quiet_hours, local_label, step_due
 
+# Delivery ids per send task: large enough that a worker's per-task costs (the broker round trip,
+# a database connection) vanish per send, small enough that a burst spreads over every pool process
+# and a chunk ends well inside a lease.
+SEND_CHUNK = 100
+
 
 def lease() -> timedelta:
     """How long a sender may hold a delivery before another may take it over."""
@@ -118,68 +123,100 @@ def quiet_hours_set(*, actor, patient, start, end) -> ReminderPreference:
     return preference
 
 
-def _suppression(reminder: Reminder) -> str | None:
-    episode = reminder.episode
-    if episode.deleted or episode.status == InfusionEpisode.Status.DEFERRED:
-        return "infusion_cancelled"
-    if reminder.kind == "premedication" and episode.premeds_taken:
-        return "premeds_logged"
-    if reminder.kind in ("hydration_day_before", "hydration_morning", "infusion_start") and episode.started_at:
-        return "already_started"
-    if reminder.kind.startswith("check_"):
-        kind = next(k for k, v in CHECK_KINDS.items() if v == reminder.kind)
-        if FollowUpCheck.objects.filter(episode=episode, kind=kind, completed_at__isnull=False).exists():
-            return "check_done"
-    return None
+def _suppressions(reminders: list[Reminder]) -> dict:
+    """Reminder id -> why it is no longer needed, for the reminders whose subject is already logged.
+    One query for the completed checks of the whole batch, none when the batch has no checks."""
+    check_episodes = [r.episode_id for r in reminders if r.kind.startswith("check_")]
+    checks_done = set()
+    if check_episodes:
+        checks_done = set(
+            FollowUpCheck.objects.filter(episode_id__in=check_episodes, completed_at__isnull=False).values_list(
+                "episode_id", "kind"
+            )
+        )
+    kinds = {v: k for k, v in CHECK_KINDS.items()}
+    reasons = {}
+    for reminder in reminders:
+        episode = reminder.episode
+        if episode.deleted or episode.status == InfusionEpisode.Status.DEFERRED:
+            reasons[reminder.pk] = "infusion_cancelled"
+        elif reminder.kind == "premedication" and episode.premeds_taken:
+            reasons[reminder.pk] = "premeds_logged"
+        elif reminder.kind in ("hydration_day_before", "hydration_morning", "infusion_start") and episode.started_at:
+            reasons[reminder.pk] = "already_started"
+        elif (reminder.episode_id, kinds.get(reminder.kind)) in checks_done:
+            reasons[reminder.pk] = "check_done"
+    return reasons
 
 
-def reminders_dispatch(*, now: datetime | None = None, limit: int = 500) -> int:
-    """Claims due reminders and writes their deliveries; sends go out after commit.
+def _chunks(ids: list[int], size: int) -> list[list[int]]:
+    return [ids[i : i + size] for i in range(0, len(ids), size)]
+
+
+def reminders_dispatch(*, now: datetime | None = None, limit: int = 1000) -> int:
+    """Claims due reminders and writes their deliveries, a whole batch in a fixed number of
+    statements; sends go out after commit, one task per chunk of delivery ids.
 
     1. Lock due rows with SKIP LOCKED (PostgreSQL), so concurrent dispatchers take different rows;
-       SQLite serialises writers, which gives the same guarantee.
-    2. Per row: suppressed if the thing is already logged; otherwise one delivery per channel
-       (push when the patient has a subscription, else email), unique per (reminder, channel,
-       round), so no dispatcher can make a second.
-    3. Re-drive deliveries whose sender died mid-send (lease expired), so a killed worker loses
+       SQLite takes its write lock at BEGIN (IMMEDIATE), which gives the same guarantee.
+    2. Suppress the reminders whose subject is already logged; mark the rest dispatched, one
+       UPDATE per outcome.
+    3. One delivery per reminder and channel (push when the patient has a subscription, else
+       email) and snooze round, skipping any that already exists; the unique constraint stands
+       behind this, so no dispatcher can make a second. One INSERT for the batch.
+    4. Re-drive deliveries whose sender died mid-send (lease expired), so a killed worker loses
        nothing.
     """
-    from ivigapp.reminders.tasks import delivery_send
+    from ivigapp.reminders.tasks import deliveries_send
 
     now = now or timezone.now()
-    sent = 0
+    created = []
     with transaction.atomic():
         due = (
-            Reminder.objects.select_related("episode__plan", "patient__user")
+            Reminder.objects.select_related("episode", "patient")
             .filter(status=Reminder.Status.PENDING, due_at__lte=now)
             .order_by("due_at")
         )
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
-        for reminder in due[:limit]:
-            reason = _suppression(reminder)
-            if reason:
-                Reminder.objects.filter(pk=reminder.pk).update(
-                    status=Reminder.Status.SUPPRESSED, suppressed_reason=reason
-                )
-                continue
-            Reminder.objects.filter(pk=reminder.pk).update(status=Reminder.Status.DISPATCHED, dispatched_at=now)
-            has_push = PushSubscription.objects.filter(user=reminder.patient.user).exists()
-            channel = Delivery.Channel.PUSH if has_push else Delivery.Channel.EMAIL
-            delivery, created = Delivery.objects.get_or_create(
-                reminder=reminder,
-                channel=channel,
-                round=reminder.round,
-                defaults={
-                    "created_at": now,
-                    "enqueued_at": now,
-                    "language": reminder.patient.language,
-                    "content_version": GENERIC_TEXT_VERSION,
-                },
+        reminders = list(due[:limit])
+        suppressed = _suppressions(reminders)
+        for reason in sorted(set(suppressed.values())):
+            Reminder.objects.filter(pk__in=[pk for pk, why in suppressed.items() if why == reason]).update(
+                status=Reminder.Status.SUPPRESSED, suppressed_reason=reason
             )
-            if created:
-                delivery_send.delay_on_commit(delivery.pk)
-                sent += 1
+        reminders = [r for r in reminders if r.pk not in suppressed]
+        if reminders:
+            Reminder.objects.filter(pk__in=[r.pk for r in reminders]).update(
+                status=Reminder.Status.DISPATCHED, dispatched_at=now
+            )
+            with_push = set(
+                PushSubscription.objects.filter(user_id__in={r.patient.user_id for r in reminders}).values_list(
+                    "user_id", flat=True
+                )
+            )
+            existing = set(
+                Delivery.objects.filter(reminder__in=reminders).values_list("reminder_id", "channel", "round")
+            )
+            deliveries = []
+            for reminder in reminders:
+                channel = Delivery.Channel.PUSH if reminder.patient.user_id in with_push else Delivery.Channel.EMAIL
+                if (reminder.pk, channel, reminder.round) in existing:
+                    continue
+                deliveries.append(
+                    Delivery(
+                        reminder=reminder,
+                        channel=channel,
+                        round=reminder.round,
+                        created_at=now,
+                        enqueued_at=now,
+                        language=reminder.patient.language,
+                        content_version=GENERIC_TEXT_VERSION,
+                    )
+                )
+            created = Delivery.objects.bulk_create(deliveries)
+            for chunk in _chunks([d.pk for d in created], SEND_CHUNK):
+                deliveries_send.delay_on_commit(chunk)
     # A send task lost with its worker is enqueued again: a delivery held by a dead sender after
     # one lease; a queued one only after ten, since under a burst its first task is still waiting in
     # the broker and re-enqueueing it would only deepen the backlog.
@@ -191,57 +228,113 @@ def reminders_dispatch(*, now: datetime | None = None, limit: int = 500) -> int:
     )
     if stale:
         Delivery.objects.filter(pk__in=stale).update(enqueued_at=now)
-        for delivery_id in stale:
-            delivery_send.delay(delivery_id)
-    return sent
+        for chunk in _chunks(stale, SEND_CHUNK):
+            deliveries_send.delay(chunk)
+    return len(created)
 
 
-def delivery_claim(delivery_id: int, now: datetime) -> Delivery | None:
-    """Takes the delivery for one send attempt; None if it is done or another sender holds it."""
-    claimed = (
-        Delivery.objects.filter(pk=delivery_id)
-        .filter(Q(status=Delivery.Status.QUEUED) | Q(status=Delivery.Status.SENDING, claimed_at__lte=now - lease()))
-        .update(status=Delivery.Status.SENDING, claimed_at=now, attempts=F("attempts") + 1)
-    )
-    if not claimed:
-        return None
-    return Delivery.objects.select_related("reminder__patient__user").get(pk=delivery_id)
+def deliveries_claim(delivery_ids: list[int], now: datetime) -> list[int]:
+    """Takes the deliveries for one send attempt, in one statement: those queued, and those whose
+    sender's lease ran out. The rest are done or held by another sender. Returns the ids taken."""
+    if not delivery_ids:
+        return []
+    # The ORM's update() cannot say which rows it changed; UPDATE ... RETURNING (PostgreSQL, and
+    # SQLite since 3.35) takes the chunk and names the winners in one statement.
+    table = Delivery._meta.db_table
+    marks = ", ".join(["%s"] * len(delivery_ids))
+    moment = connection.ops.adapt_datetimefield_value
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET status = %s, claimed_at = %s, attempts = attempts + 1 "  # noqa: S608 (names only)
+            f"WHERE id IN ({marks}) AND (status = %s OR (status = %s AND claimed_at <= %s)) RETURNING id",
+            [
+                Delivery.Status.SENDING.value,
+                moment(now),
+                *delivery_ids,
+                Delivery.Status.QUEUED.value,
+                Delivery.Status.SENDING.value,
+                moment(now - lease()),
+            ],
+        )
+        return [row[0] for row in cursor.fetchall()]
 
 
-def delivery_send(*, delivery_id: int) -> str:
+def deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
+    """Sends a chunk of deliveries; returns the outcome per delivery id ("skipped" when another
+    sender has it or it is done).
+
+    1. Claim the chunk in one statement (deliveries_claim), then load the deliveries with their
+       reminder and patient, and the patients' push subscriptions: three statements per chunk.
+    2. Send one by one and record each result as soon as the push service or mail server has
+       answered, so a SIGKILL can repeat at most the send in flight.
+    3. Never send on a lease about to run out: past half the lease, the unsent rest is put back
+       in the queue as a new chunk, before another sender could take it over.
+    4. A push that reached no device falls back to email (its own delivery, unique per round).
+    """
     from ivigapp.reminders import channels
+    from ivigapp.reminders.tasks import deliveries_send as task
+
+    claimed_at = timezone.now()
+    outcomes = dict.fromkeys(delivery_ids, "skipped")
+    claimed = deliveries_claim(delivery_ids, claimed_at)
+    if not claimed:
+        return outcomes
+    deliveries = list(Delivery.objects.select_related("reminder__patient__user").filter(pk__in=claimed).order_by("pk"))
+    subscriptions: dict[int, list[PushSubscription]] = {}
+    if any(d.channel == Delivery.Channel.PUSH for d in deliveries):
+        users = {d.reminder.patient.user_id for d in deliveries}
+        for subscription in PushSubscription.objects.filter(user_id__in=users).order_by("pk"):
+            subscriptions.setdefault(subscription.user_id, []).append(subscription)
+    accepted_by = set()
+    for index, delivery in enumerate(deliveries):
+        if timezone.now() - claimed_at > lease() / 2:
+            rest = [d.pk for d in deliveries[index:]]
+            Delivery.objects.filter(pk__in=rest, status=Delivery.Status.SENDING).update(
+                status=Delivery.Status.QUEUED, enqueued_at=timezone.now()
+            )
+            task.delay(rest)
+            for pk in rest:
+                outcomes[pk] = "requeued"
+            break
+        if delivery.channel == Delivery.Channel.PUSH:
+            outcome, accepted = channels.push_send(delivery, subscriptions.get(delivery.reminder.patient.user_id, []))
+            accepted_by.update(accepted)
+        else:
+            outcome = channels.email_send(delivery)
+        outcomes[delivery.pk] = outcome
+        if outcome == "sent":
+            Delivery.objects.filter(pk=delivery.pk).update(
+                status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
+            )
+            continue
+        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, last_error=outcome[:200])
+        if delivery.channel == Delivery.Channel.PUSH:
+            delivery_email_fallback(delivery=delivery)
+    if accepted_by:
+        PushSubscription.objects.filter(pk__in=accepted_by).update(last_success_at=timezone.now())
+    return outcomes
+
+
+def delivery_email_fallback(*, delivery: Delivery) -> Delivery | None:
+    """The email delivery of a push that reached no device; None if this round already has one."""
+    from ivigapp.reminders.tasks import deliveries_send
 
     now = timezone.now()
-    delivery = delivery_claim(delivery_id, now)
-    if delivery is None:
-        return "skipped"
-    if delivery.channel == Delivery.Channel.PUSH:
-        outcome = channels.push_send(delivery)
-    else:
-        outcome = channels.email_send(delivery)
-    if outcome == "sent":
-        Delivery.objects.filter(pk=delivery.pk).update(
-            status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
-        )
-        return "sent"
-    Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, last_error=outcome[:200])
-    if delivery.channel == Delivery.Channel.PUSH:
-        from ivigapp.reminders.tasks import delivery_send as task
-
-        fallback, created = Delivery.objects.get_or_create(
-            reminder=delivery.reminder,
-            channel=Delivery.Channel.EMAIL,
-            round=delivery.round,
-            defaults={
-                "created_at": timezone.now(),
-                "enqueued_at": timezone.now(),
-                "language": delivery.language,
-                "content_version": GENERIC_TEXT_VERSION,
-            },
-        )
-        if created:
-            task.delay(fallback.pk)
-    return outcome
+    fallback, created = Delivery.objects.get_or_create(
+        reminder=delivery.reminder,
+        channel=Delivery.Channel.EMAIL,
+        round=delivery.round,
+        defaults={
+            "created_at": now,
+            "enqueued_at": now,
+            "language": delivery.language,
+            "content_version": GENERIC_TEXT_VERSION,
+        },
+    )
+    if not created:
+        return None
+    deliveries_send.delay([fallback.pk])
+    return fallback
 
 
 @transaction.atomic
@@ -286,7 +379,7 @@ def push_unsubscribe(*, user, endpoint: str) -> int:
     return PushSubscription.objects.filter(user=user, endpoint=endpoint).delete()[0]
 
 
-def reminders_dispatch_all(*, batch: int = 200, seconds: float = 50.0) -> int:
+def reminders_dispatch_all(*, batch: int = 1000, seconds: float = 50.0) -> int:
     """What beat runs every minute: dispatch in short transactions until nothing is due, so a burst
     is not capped at one batch a minute and each batch's sends start as soon as it commits."""
     started = time.monotonic()

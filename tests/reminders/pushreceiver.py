@@ -22,19 +22,25 @@ class PushReceiver:
     def __init__(self):
         self.keys = {}
         self.received = []  # (subscription id, headers, payload dict)
+        self.connections = set()  # the senders' (host, port): one per TCP connection
         self.gone = set()
         self.lock = threading.Lock()
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
+            protocol_version = "HTTP/1.1"  # keep-alive, as push services offer
+
             def log_message(self, *args):
                 pass
 
             def do_POST(self):
                 sub_id = self.path.rsplit("/", 1)[-1]
+                with receiver.lock:
+                    receiver.connections.add(self.client_address)
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
                 if sub_id in receiver.gone:
                     self.send_response(410)
+                    self.send_header("Content-Length", "0")
                     self.end_headers()
                     return
                 private_key, auth = receiver.keys[sub_id]
@@ -44,6 +50,7 @@ class PushReceiver:
                         (sub_id, {k.lower(): v for k, v in self.headers.items()}, json.loads(plain))
                     )
                 self.send_response(201)
+                self.send_header("Content-Length", "0")
                 self.end_headers()
 
         self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)

@@ -147,17 +147,21 @@ def test_dispatching_twice_sends_once(upcoming, django_capture_on_commit_callbac
 def test_a_delivery_claimed_by_a_sender_that_died_is_sent_after_the_lease(upcoming):
     start = Reminder.objects.get(episode=upcoming, kind="infusion_start")
     delivery = Delivery.objects.create(reminder=start, channel="email", created_at=timezone.now())
-    assert services.delivery_claim(delivery.pk, timezone.now()) is not None  # a sender took it and died
-    assert services.delivery_send(delivery_id=delivery.pk) == "skipped"  # the lease still holds
+    assert services.deliveries_claim([delivery.pk], timezone.now()) == [delivery.pk]  # a sender took it and died
+    assert services.deliveries_send(delivery_ids=[delivery.pk]) == {delivery.pk: "skipped"}  # the lease holds
     with time_machine.travel(timezone.now() + services.lease() + timedelta(seconds=1)):
-        assert services.delivery_send(delivery_id=delivery.pk) == "sent"
+        assert services.deliveries_send(delivery_ids=[delivery.pk]) == {delivery.pk: "sent"}
     assert len(mail.outbox) == 1
+    delivery.refresh_from_db()
+    assert (delivery.status, delivery.attempts) == ("sent", 2)
 
 
 @pytest.mark.django_db(transaction=True)
 def test_two_dispatchers_at_once_deliver_every_reminder_once(weighed_patient, plan):
-    zone = ZoneInfo("UTC")
-    base = timezone.now().astimezone(zone) - timedelta(days=3)
+    # Noon, so that every infusion has its morning reminder (it exists only before a start after
+    # 07:30 local time) whatever the hour the test runs at.
+    zone = ZoneInfo(weighed_patient.timezone)
+    base = (timezone.now().astimezone(zone) - timedelta(days=3)).replace(hour=12, minute=0)
     for day in range(40):
         diary.episode_schedule(
             actor=weighed_patient.user, patient=weighed_patient, plan=plan, scheduled_start=base - timedelta(days=day)
