@@ -3,15 +3,22 @@
 The profile, whom to call, the active plan with its rate steps already converted to the pump's
 mL/h, and the reaction checklist worded in the patient's language. The app stores the answer in
 IndexedDB, so it must be enough to run an infusion and triage a reaction with no network.
+
+PATCH /api/v1/me/ changes the patient's own settings (language, time zone, quiet hours), which
+reminders and emails follow.
 """
 
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.http import Http404
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
-from rest_framework import serializers
+from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from ivigapp.patients import services
 from ivigapp.patients.access import patients_for
 from ivigapp.patients.models import Patient
 from ivigapp.reactions import dosing
@@ -76,10 +83,29 @@ class MeOut(serializers.Serializer):
     indication = serializers.CharField()
     risk_flags = serializers.ListField(child=serializers.CharField(), help_text="As the triage rules read them.")
     care_team_phone = serializers.CharField(allow_blank=True)
+    quiet_start = serializers.TimeField(allow_null=True, help_text="Local time quiet hours begin; null: none.")
+    quiet_end = serializers.TimeField(allow_null=True)
     region = RegionOut()
     plan = PlanOut(allow_null=True)
     checklist = ChecklistOut()
     server_time = serializers.DateTimeField()
+
+
+class SettingsIn(serializers.Serializer):
+    """Only the fields sent are changed. Quiet hours come as a pair; two nulls remove them."""
+
+    language = serializers.ChoiceField(choices=settings.LANGUAGES, required=False)
+    timezone = serializers.CharField(max_length=64, required=False)
+    quiet_start = serializers.TimeField(required=False, allow_null=True)
+    quiet_end = serializers.TimeField(required=False, allow_null=True)
+
+    def validate(self, data):
+        if ("quiet_start" in data) != ("quiet_end" in data):
+            missing = "quiet_end" if "quiet_start" in data else "quiet_start"
+            raise serializers.ValidationError(
+                {missing: _("Give both the start and the end of quiet hours, or neither.")}
+            )
+        return data
 
 
 def _risk_flags(patient: Patient) -> list[str]:
@@ -142,13 +168,62 @@ def _checklist() -> dict:
     }
 
 
-@extend_schema(responses=MeOut, summary="The signed-in patient, their active plan and checklist, for the app")
-@api_view(["GET"])
+def _quiet_hours(patient: Patient) -> tuple:
+    try:
+        preference = patient.reminder_preference
+    except Patient.reminder_preference.RelatedObjectDoesNotExist:
+        return None, None
+    return preference.quiet_start, preference.quiet_end
+
+
+@extend_schema(
+    methods=["GET"], responses=MeOut, summary="The signed-in patient, their active plan and checklist, for the app"
+)
+@extend_schema(
+    methods=["PATCH"],
+    request=SettingsIn,
+    responses=MeOut,
+    summary="Change the signed-in patient's language, time zone or quiet hours (reminders are re-planned)",
+)
+@api_view(["GET", "PATCH"])
 def me(request):
-    """Queries: the patient with region and risk profile; the active plan with product and protocol."""
-    patient = patients_for(request.user).filter(user=request.user).select_related("region", "risk_profile").first()
+    """Queries: the patient with region, risk profile and reminder preference; the active plan with
+    product and protocol."""
+    patient = (
+        patients_for(request.user)
+        .filter(user=request.user)
+        .select_related("region", "risk_profile", "reminder_preference")
+        .first()
+    )
     if patient is None:
         raise Http404("Only patients have an app profile.")
+    if request.method == "PATCH":
+        return _settings_update(request, patient)
+    return _me(patient)
+
+
+def _settings_update(request, patient: Patient) -> Response:
+    data = SettingsIn(data=request.data)
+    data.is_valid(raise_exception=True)
+    values = data.validated_data
+    quiet = (values["quiet_start"], values["quiet_end"]) if "quiet_start" in values else None
+    try:
+        services.patient_settings_update(
+            actor=request.user,
+            patient=patient,
+            language=values.get("language"),
+            timezone_name=values.get("timezone"),
+            quiet_hours=quiet,
+        )
+    except ValidationError as error:
+        return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
+    patient = Patient.objects.select_related("region", "risk_profile", "reminder_preference").get(pk=patient.pk)
+    # The checklist in the answer speaks the new language, as the app will from now on.
+    with translation.override(values.get("language") or translation.get_language()):
+        return _me(patient)
+
+
+def _me(patient: Patient) -> Response:
     plan = (
         Plan.objects.filter(patient=patient, active=True)
         .select_related("product", "rate_protocol")
@@ -168,6 +243,8 @@ def me(request):
         "indication": patient.indication,
         "risk_flags": _risk_flags(patient),
         "care_team_phone": patient.care_team_phone,
+        "quiet_start": _quiet_hours(patient)[0],
+        "quiet_end": _quiet_hours(patient)[1],
         "region": patient.region,
         "plan": _plan(plan),
         "checklist": _checklist(),

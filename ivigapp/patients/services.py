@@ -1,8 +1,9 @@
 """Every change to patients, accounts and care teams goes through one function here."""
 
-from datetime import date
+from datetime import date, time
 from decimal import Decimal
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.models import Group
 from django.core.exceptions import ValidationError
@@ -11,7 +12,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ivigapp.audit.services import audit_record
-from ivigapp.patients.models import BodyMeasurement, CareAssignment, Patient, Region, RiskProfile
+from ivigapp.patients.models import BodyMeasurement, CareAssignment, Patient, Region, RiskProfile, validate_timezone
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, STAFF_ROLES, user_role
 
 User = get_user_model()
@@ -137,3 +138,48 @@ def measurement_record(
                 object_ids=[measurement.pk],
             )
     return measurement
+
+
+def patient_settings_update(
+    *,
+    actor,
+    patient: Patient,
+    language: str | None = None,
+    timezone_name: str | None = None,
+    quiet_hours: tuple[time | None, time | None] | None = None,
+) -> Patient:
+    """The patient's own settings; None leaves a setting as it is, quiet_hours=(None, None) clears
+    them. The language is what the app, reminders and emails speak; a new time zone or new quiet
+    hours re-plan every pending reminder (through the reminders services, which own that)."""
+    from ivigapp.reminders import services as reminders
+    from ivigapp.reminders.models import ReminderPreference
+
+    errors = {}
+    if language is not None and language not in dict(settings.LANGUAGES):
+        errors["language"] = _("Choose one of the app's languages.")
+    if timezone_name is not None:
+        try:
+            validate_timezone(timezone_name)
+        except ValidationError as error:
+            errors["timezone"] = error.messages
+    if quiet_hours is not None and (quiet_hours[0] is None) != (quiet_hours[1] is None):
+        errors["quiet_end" if quiet_hours[1] is None else "quiet_start"] = _(
+            "Give both the start and the end of quiet hours, or neither."
+        )
+    if errors:
+        raise ValidationError(errors)
+    with transaction.atomic():
+        if language is not None and language != patient.language:
+            patient.language = language
+            patient.save(update_fields=["language"])
+        if timezone_name is not None and timezone_name != patient.timezone:
+            reminders.patient_timezone_change(actor=actor, patient=patient, timezone_name=timezone_name)
+        if quiet_hours is not None:
+            current = ReminderPreference.objects.filter(patient=patient).values_list("quiet_start", "quiet_end")
+            if tuple(quiet_hours) != (current.first() or (None, None)):
+                reminders.quiet_hours_set(actor=actor, patient=patient, start=quiet_hours[0], end=quiet_hours[1])
+        if user_role(actor) in STAFF_ROLES:
+            audit_record(
+                actor, action="patient.settings", patient_id=patient.pk, object_type="patient", object_ids=[patient.pk]
+            )
+    return patient
