@@ -1,3 +1,7 @@
+from datetime import timedelta
+
+from django.core.exceptions import ValidationError
+from django.utils import timezone
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.decorators import api_view
@@ -7,6 +11,14 @@ from ivigapp.patients.access import patients_for
 from ivigapp.reminders import services
 from ivigapp.reminders.models import Reminder
 from ivigapp.reminders.vapid import vapid_public_key
+
+# The list shows what is coming and what was sent lately (a notification can be opened hours later).
+RECENT = timedelta(days=7)
+
+
+def _refused(error: ValidationError) -> Response:
+    """A service's own refusal (not the patient's reminder, cannot be snoozed now): 400 per field."""
+    return Response(error.message_dict, status=status.HTTP_400_BAD_REQUEST)
 
 
 class PublicKeyOut(serializers.Serializer):
@@ -63,13 +75,16 @@ def public_key(request):
 def subscribe(request):
     data = SubscriptionIn(data=request.data)
     data.is_valid(raise_exception=True)
-    services.push_subscribe(
-        user=request.user,
-        endpoint=data.validated_data["endpoint"],
-        p256dh=data.validated_data["keys"]["p256dh"],
-        auth=data.validated_data["keys"]["auth"],
-        client_id=data.validated_data["client_id"],
-    )
+    try:
+        services.push_subscribe(
+            user=request.user,
+            endpoint=data.validated_data["endpoint"],
+            p256dh=data.validated_data["keys"]["p256dh"],
+            auth=data.validated_data["keys"]["auth"],
+            client_id=data.validated_data["client_id"],
+        )
+    except ValidationError as error:
+        return _refused(error)
     return Response(status=status.HTTP_201_CREATED)
 
 
@@ -89,7 +104,12 @@ def _own_reminders(request):
 @extend_schema(responses=ReminderOut(many=True), summary="The signed-in patient's reminders, upcoming and recent")
 @api_view(["GET"])
 def reminder_list(request):
-    rows = _own_reminders(request).exclude(status=Reminder.Status.CANCELLED).order_by("due_at")[:200]
+    rows = (
+        _own_reminders(request)
+        .exclude(status=Reminder.Status.CANCELLED)
+        .filter(due_at__gte=timezone.now() - RECENT)
+        .order_by("due_at")[:200]
+    )
     return Response(ReminderOut(rows, many=True).data)
 
 
@@ -99,7 +119,11 @@ def reminder_acknowledge(request, reminder_id):
     reminder = _own_reminders(request).filter(pk=reminder_id).first()
     if reminder is None:
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
-    return Response(ReminderOut(services.reminder_acknowledge(actor=request.user, reminder=reminder)).data)
+    try:
+        reminder = services.reminder_acknowledge(actor=request.user, reminder=reminder)
+    except ValidationError as error:
+        return _refused(error)
+    return Response(ReminderOut(reminder).data)
 
 
 @extend_schema(request=SnoozeIn, responses=ReminderOut, summary="Remind me again later")
@@ -110,5 +134,10 @@ def reminder_snooze(request, reminder_id):
         return Response({"detail": "Not found."}, status=status.HTTP_404_NOT_FOUND)
     data = SnoozeIn(data=request.data)
     data.is_valid(raise_exception=True)
-    reminder = services.reminder_snooze(actor=request.user, reminder=reminder, minutes=data.validated_data["minutes"])
+    try:
+        reminder = services.reminder_snooze(
+            actor=request.user, reminder=reminder, minutes=data.validated_data["minutes"]
+        )
+    except ValidationError as error:
+        return _refused(error)
     return Response(ReminderOut(reminder).data)
