@@ -25,6 +25,10 @@ class SyncScope(models.Model):
         return f"{self.id}@{self.version}"
 
 
+# What a pull reads: a scope's rows above a version, in version order. Named per model.
+PULL_INDEX = models.Index(fields=["scope", "server_version"], name="%(app_label)s_%(class)s_pull")
+
+
 class SyncRow(models.Model):
     """Columns every syncable table carries (SYNC.md section 2.2).
 
@@ -44,6 +48,7 @@ class SyncRow(models.Model):
 
     class Meta:
         abstract = True
+        indexes = [PULL_INDEX]  # a subclass with its own Meta lists PULL_INDEX again
 
 
 class SyncClient(models.Model):
@@ -103,7 +108,7 @@ class SyncConflict(SyncRow):
     )
 
     class Meta:
-        indexes = [models.Index(fields=["table_name", "row_id"])]
+        indexes = [PULL_INDEX, models.Index(fields=["table_name", "row_id"])]
 
     def __str__(self):
         return f"conflict on {self.table_name}.{self.field}"

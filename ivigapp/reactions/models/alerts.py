@@ -6,7 +6,7 @@ from django.utils.translation import pgettext_lazy
 from ivigapp.patients.models import Patient
 from ivigapp.reactions.models.diary import InfusionEpisode
 from ivigapp.reactions.models.reports import FollowUpCheck, SymptomReport
-from ivigapp.sync.models import SyncRow
+from ivigapp.sync.models import PULL_INDEX, SyncRow
 
 
 class AlertLevel(models.TextChoices):
@@ -64,6 +64,7 @@ class Alert(SyncRow):
     class Meta:
         ordering = ["deadline_at"]
         indexes = [
+            PULL_INDEX,
             models.Index(
                 fields=["deadline_at"],
                 condition=models.Q(acknowledged_at__isnull=True, escalated_at__isnull=True),
@@ -86,6 +87,7 @@ class AlertNote(SyncRow):
 
     class Meta:
         ordering = ["created_at"]
+        indexes = [PULL_INDEX]
 
 
 class AlertEscalation(models.Model):
@@ -126,6 +128,7 @@ class ReactionReview(SyncRow):
 
     class Meta:
         ordering = ["-reviewed_at"]
+        indexes = [PULL_INDEX]
 
     def __str__(self):
         return f"grade {self.ctcae_grade} review of {self.report_id}"

@@ -9,7 +9,7 @@ from django.utils.translation import gettext_lazy as _
 
 from ivigapp.patients.models import Patient
 from ivigapp.reactions.models.plans import Plan
-from ivigapp.sync.models import SyncRow
+from ivigapp.sync.models import PULL_INDEX, SyncRow
 
 
 class EnteredBy(models.TextChoices):
@@ -25,6 +25,7 @@ class DiaryRow(SyncRow):
 
     class Meta:
         abstract = True
+        indexes = [PULL_INDEX]
 
 
 class InfusionEpisode(DiaryRow):
@@ -66,7 +67,7 @@ class InfusionEpisode(DiaryRow):
         ordering = ["-scheduled_start"]
         indexes = [
             models.Index(fields=["patient", "-scheduled_start"]),
-            models.Index(fields=["scope", "server_version", "id"]),
+            PULL_INDEX,
         ]
 
     def __str__(self):
@@ -78,6 +79,7 @@ class EpisodePart(DiaryRow):
 
     class Meta:
         abstract = True
+        indexes = [PULL_INDEX]
 
 
 class VialUsage(EpisodePart):
@@ -87,7 +89,7 @@ class VialUsage(EpisodePart):
     quantity = models.PositiveSmallIntegerField(default=1, validators=[MinValueValidator(1)])
 
     class Meta:
-        indexes = [models.Index(fields=["lot_number"])]
+        indexes = [PULL_INDEX, models.Index(fields=["lot_number"])]
 
 
 class RateChange(EpisodePart):
@@ -113,6 +115,7 @@ class RateChange(EpisodePart):
 
     class Meta:
         ordering = ["at"]
+        indexes = [PULL_INDEX]
 
 
 class Pause(EpisodePart):
@@ -122,6 +125,7 @@ class Pause(EpisodePart):
 
     class Meta:
         ordering = ["paused_at"]
+        indexes = [PULL_INDEX]
 
 
 class MedicationDose(EpisodePart):
@@ -178,7 +182,7 @@ class Amendment(DiaryRow):
     reason = models.CharField(max_length=500, blank=True)
 
     class Meta:
-        indexes = [models.Index(fields=["target_table", "target_id"])]
+        indexes = [PULL_INDEX, models.Index(fields=["target_table", "target_id"])]
 
     def __str__(self):
         return f"amendment of {self.target_table} {self.target_id}"

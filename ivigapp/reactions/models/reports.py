@@ -5,7 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ivigapp.reactions.models.diary import DiaryRow, InfusionEpisode
-from ivigapp.sync.models import SyncRow
+from ivigapp.sync.models import PULL_INDEX, SyncRow
 
 # The reaction checklist (clinical.md 2.2 and 2.3). Red flags are yes/no and asked first.
 RED_FLAGS = {
@@ -92,7 +92,7 @@ class SymptomReport(DiaryRow):
         ordering = ["-onset_at"]
         indexes = [
             models.Index(fields=["patient", "-onset_at"]),
-            models.Index(fields=["scope", "server_version", "id"]),
+            PULL_INDEX,
         ]
 
     def __str__(self):
@@ -144,11 +144,12 @@ class FollowUpCheck(SyncRow):
         ordering = ["due_at"]
         constraints = [models.UniqueConstraint(fields=["episode", "kind"], name="one_followup_per_kind")]
         indexes = [
+            PULL_INDEX,
             models.Index(
                 fields=["window_ends_at"],
                 condition=models.Q(completed_at__isnull=True, missed_at__isnull=True),
                 name="followup_open_window_idx",
-            )
+            ),
         ]
 
     def __str__(self):
