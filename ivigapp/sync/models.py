@@ -112,3 +112,7 @@ class SyncConflict(SyncRow):
 
     def __str__(self):
         return f"conflict on {self.table_name}.{self.field}"
+
+    @property
+    def patient_id(self):
+        return self.scope_id.removeprefix("patient:")

@@ -6,7 +6,8 @@ from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
-from ivigapp.sync.models import SyncClient, SyncScope
+from ivigapp.sync.models import SyncClient, SyncConflict, SyncScope
+from ivigapp.sync.stamp import stamp_row
 from ivigapp.sync.tables import TABLES
 
 
@@ -40,3 +41,22 @@ def tombstones_collect(*, now=None) -> int:
                     scope.save(update_fields=["min_valid_version"])
             removed += old.delete()[0]
     return removed
+
+
+def conflict_resolve(*, actor, conflict: SyncConflict, client_id=None) -> SyncConflict:
+    """The patient or nurse has chosen between the two values: the conflict is settled for every
+    device. Settling twice changes nothing."""
+    if conflict.resolved_at is None:
+        conflict.resolved_at, conflict.resolved_by = timezone.now(), actor
+        stamp_row(conflict, patient_id=conflict.patient_id, client_id=client_id)
+        conflict.save(
+            update_fields=[
+                "resolved_at",
+                "resolved_by",
+                "version",
+                "server_version",
+                "received_at",
+                "updated_by_client",
+            ]
+        )
+    return conflict

@@ -162,6 +162,10 @@ class AlertUpdate(serializers.Serializer):
     resolution = serializers.ChoiceField(choices=Alert.Resolution.choices, required=False)
 
 
+class ConflictUpdate(serializers.Serializer):
+    resolved = serializers.BooleanField()
+
+
 @dataclass(frozen=True)
 class Table:
     name: str
@@ -347,6 +351,9 @@ TABLES = {
             "sync_conflict",
             SyncConflict,
             ("table_name", "row_id", "field", "base_value", "kept_value", "other_value", "created_at", "resolved_at"),
+            PATIENT,  # the patient (or their nurse) settles it once a value is chosen
+            None,
+            ConflictUpdate,
         ),
     ]
 }
@@ -471,6 +478,12 @@ def update_row(table: Table, ctx: Context, row, changes: dict):
         if unhandled or ("started_at" in changes and row.started_at != changes["started_at"]):
             raise ValidationError({sorted(unhandled or {"started_at"})[0]: _("This change is not possible now.")})
         return row
+    if table.name == "sync_conflict":
+        if not changes["resolved"]:
+            raise ValidationError({"resolved": _("A settled conflict stays settled.")})
+        from ivigapp.sync.services import conflict_resolve  # services reads TABLES
+
+        return conflict_resolve(actor=actor, conflict=row, client_id=client_id)
     if table.name == "pause":
         return services.pause_end(actor=actor, pause=row, resumed_at=changes["resumed_at"], client_id=client_id)
     if table.name == "alert":
@@ -486,4 +499,6 @@ def current_value(table: Table, row, name: str):
     """The row's value of a field, comparable with a parsed pushed value."""
     if table.name == "alert" and name == "acknowledged":
         return row.acknowledged_at is not None
+    if table.name == "sync_conflict" and name == "resolved":
+        return row.resolved_at is not None
     return getattr(row, name)

@@ -1,7 +1,7 @@
 // Sync status: how many entries wait, when the phone last synced, entries the server refused
 // (with its message), and conflicts: both values side by side, and the patient chooses.
 import { format, formatDateTime, gettext, h, ngettext, relativeTime } from "./dom.js";
-import { db, getMeta, pendingCount, rowOf, rowsOf, setMeta, write } from "./store.js";
+import { db, getMeta, pendingCount, rowOf, rowsOf, write } from "./store.js";
 import { status, syncNow } from "./sync.js";
 import { ENDED } from "./data.js";
 
@@ -75,7 +75,8 @@ async function conflictItem(conflict, ctx, resolved) {
         await write(conflict.table_name, conflict.row_id, { [conflict.field]: value });
       }
     }
-    await setMeta("resolved_conflicts", [...resolved, conflict.id]);
+    // Settled for every device (and the nurse) once this reaches the server.
+    await write("sync_conflict", conflict.id, { resolved: true });
     ctx.rerender();
   };
   return h(
@@ -111,7 +112,7 @@ export async function render(ctx) {
   const state = status();
   const rejected = await db.rejected.toArray();
   const resolved = (await getMeta("resolved_conflicts")) || [];
-  const conflicts = (await rowsOf("sync_conflict")).filter((c) => !c.resolved_at && !resolved.includes(c.id));
+  const conflicts = (await rowsOf("sync_conflict")).filter((c) => !c.resolved_at && !c.resolved && !resolved.includes(c.id));
   const now = h("button", { type: "button", id: "sync-now", disabled: !navigator.onLine }, gettext("Sync now"));
   now.addEventListener("click", async () => {
     now.disabled = true;
