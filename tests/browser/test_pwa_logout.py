@@ -102,8 +102,8 @@ def test_signing_out_leaves_no_canary_in_the_browser_profile(
     assert before["databases"] == ["ivigapp"] and before["registrations"] == 1
     assert not [url for urls in before["caches"].values() for url in urls if "/api/" in url]
 
-    # T19, measured not asserted: IndexedDB payloads are not encrypted (a documented ASVS 14.3.3
-    # deviation), so a signed-in profile may hold the text on disk.
+    # T19 while signed in: IndexedDB payloads are sealed (test_pwa_at_rest.py asserts it); the whole
+    # profile is only reported here.
     print(f"T19 canaries on disk while signed in: {len(profile_hits(profile_dir, CANARIES))} of {len(CANARIES)}")
     screen(page, "#/settings")
     screenshot(page, "pwa-settings-before-sign-out")

@@ -6,7 +6,10 @@
 //   assigned right then, from a counter kept in the same transaction;
 // - the outbox is only pruned at or below an id the server has acknowledged;
 // - a new schema version adds stores or indexes; it never drops or rewrites "outbox".
+// Health data is sealed at rest by crypto.js: every field of the replica, the outbox, the
+// rejected entries and meta that is neither a key nor an index (RELIABILITY.md T19).
 import Dexie from "../../vendor/dexie/modern/dexie.min.mjs";
+import { KEY_ROW, newKey, sealingMiddleware, useKey } from "./crypto.js";
 
 export const DB_NAME = "ivigapp";
 // The sync protocol's schema_version this app speaks (settings.SYNC_SCHEMA_RANGE on the server).
@@ -32,6 +35,36 @@ db.version(2).stores({
   rejected: "id, row_id",
   content: "sha256, key",
 });
+
+const SEALED_TABLES = ["rows", "outbox", "rejected", "meta"];
+db.use(sealingMiddleware(SEALED_TABLES, (table, value) => table === "meta" && value.key === KEY_ROW));
+// Before anything else reads the database: load this device's key, or make one. Making it is
+// also the first start after the update that brought sealing, so whatever an older version
+// stored in clear is sealed in the same transaction. Another tab may have won the race: then its
+// key is used.
+db.on(
+  "ready",
+  async () => {
+    const found = await db.meta.get(KEY_ROW);
+    if (found) return useKey(found.value);
+    const fresh = await newKey();
+    const tables = SEALED_TABLES.map((name) => db.table(name));
+    await db.transaction("rw", tables, async () => {
+      const winner = await db.meta.get(KEY_ROW);
+      if (winner) return useKey(winner.value);
+      await db.meta.add({ key: KEY_ROW, value: fresh });
+      useKey(fresh);
+      for (const table of tables) {
+        const plain = (await table.toArray()).filter((entry) => table.name !== "meta" || entry.key !== KEY_ROW);
+        if (plain.length) await table.bulkPut(plain);
+      }
+    }).catch((error) => {
+      useKey(null);
+      throw error;
+    });
+  },
+  true,
+);
 
 export function uuid() {
   if (crypto.randomUUID) return crypto.randomUUID();
@@ -135,4 +168,5 @@ export async function badges() {
 export async function wipe() {
   db.close();
   await Dexie.delete(DB_NAME);
+  useKey(null);
 }
