@@ -88,6 +88,30 @@ LEGACY = """async ({text, flags}) => {
 }"""
 
 
+# Sealing waits for WebCrypto inside transactions: a transaction must still be one. Reads and writes
+# after those waits stay in it, and an error rolls all of them back.
+ROLLBACK = """async () => {
+    const {db} = await import("/static/js/app/store.js");
+    const {default: Dexie} = await import("/static/vendor/dexie/modern/dexie.min.mjs");
+    const stayed = [];
+    const failed = await db.transaction("rw", db.rows, db.meta, async (transaction) => {
+        await db.meta.get("client_id");
+        stayed.push(Dexie.currentTransaction === transaction);
+        await db.rows.put({table: "vitals", id: "rollback-probe", version: 0, row: {note: "x"}, episode_id: null});
+        await db.meta.put({key: "rollback-probe", value: 1});
+        stayed.push(Dexie.currentTransaction === transaction);
+        throw new Error("roll back");
+    }).catch((error) => error.message);
+    // Outside a transaction, each call gets its own: none may run in the one before it.
+    await db.meta.get("client_id");
+    const counted = await db.outbox.count();
+    await db.rows.get(["vitals", "rollback-probe"]);
+    await db.rejected.toArray();
+    return {failed, stayed, counted, row: await db.rows.get(["vitals", "rollback-probe"]) ?? null,
+            meta: await db.meta.get("rollback-probe") ?? null};
+}"""
+
+
 def stored_in_clear(stores, canaries) -> list[str]:
     return [c for c in canaries if any(c in store["text"] for store in stores.values())]
 
@@ -132,6 +156,13 @@ def test_a_signed_in_phone_keeps_no_canary_in_indexeddb_or_cache_storage(
     assert stores["rows"]["fields"] == ["_sealed", "episode_id", "id", "table"]
     assert stores["meta"]["sealed"] == stores["meta"]["count"] - 1  # all but the key itself
     assert stored_in_clear(stores, CANARIES) == []
+    assert page.evaluate(ROLLBACK) == {
+        "failed": "roll back",
+        "stayed": [True, True],
+        "counted": 0,
+        "row": None,
+        "meta": None,
+    }
     page.evaluate(CLEAR_WRITE, CONTROL)
     assert page.problems == []
     context.close()  # everything written so far is on disk; the session stays signed in
