@@ -188,7 +188,11 @@ export function ask({ title, text, buttons }) {
   });
 }
 
+/**
+ * A call button. The number is isolated and set left to right: in an Arabic sentence the bidi
+ * algorithm would otherwise draw "+44 20 7946 0000" as "0000 7946 20 44+".
+ */
 export function telLink(number, label, extraClass = "") {
   const clean = String(number || "").replace(/[^0-9+]/g, "");
-  return h("a", { class: `call-button ${extraClass}`.trim(), href: `tel:${clean}` }, label, h("span", { class: "call-number", dir: "ltr" }, number));
+  return h("a", { class: `call-button ${extraClass}`.trim(), href: `tel:${clean}` }, label, h("bdi", { class: "call-number", dir: "ltr" }, number));
 }
