@@ -88,3 +88,52 @@ self.addEventListener("fetch", (event) => {
   if (!KEYS.has(url.origin + url.pathname)) return;
   event.respondWith(fromPrecache(url.origin + url.pathname).then((cached) => cached || fetch(request)));
 });
+
+// Reminders (DESIGN.md 8): the push carries no health data, only a generic line in the patient's
+// language and the reminder's id. The tag is the reminder, so a push delivered twice (a retry,
+// a snooze's next round) replaces the notification instead of adding one.
+const REMINDER_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function reminderPayload(event) {
+  try {
+    const data = event.data ? event.data.json() : {};
+    return data && typeof data === "object" ? data : {};
+  } catch {
+    return {};
+  }
+}
+
+self.addEventListener("push", (event) => {
+  const data = reminderPayload(event);
+  const id = REMINDER_ID.test(String(data.id)) ? String(data.id).toLowerCase() : null;
+  const title = typeof data.title === "string" && data.title ? data.title : "ivigapp";
+  // The server always sends the body in the patient's language; this fallback is never shown
+  // unless a payload comes broken, and a push must always show something (userVisibleOnly).
+  const body = typeof data.body === "string" && data.body ? data.body : "Open ivigapp to see your reminder.";
+  event.waitUntil(
+    self.registration.showNotification(title, {
+      body,
+      // The server's Topic header and payload tag are the id without dashes: the same here.
+      tag: id ? id.replace(/-/g, "") : "ivigapp",
+      icon: "/static/icons/icon-192.png",
+      badge: "/static/icons/icon-192.png",
+      data: { reminderId: id },
+    }),
+  );
+});
+
+// The app opens on the reminder's screen: an open window of the app is told where to go (its router
+// follows the hash) and focused; otherwise a new one is opened there.
+async function reminderOpen(id) {
+  const hash = id ? `#/reminder/${id}` : "#/";
+  const windows = await self.clients.matchAll({ type: "window", includeUncontrolled: true });
+  const app = windows.find((client) => new URL(client.url).pathname === SHELL);
+  if (!app) return self.clients.openWindow(SHELL + hash);
+  app.postMessage({ type: "OPEN", hash });
+  return app.focus();
+}
+
+self.addEventListener("notificationclick", (event) => {
+  event.notification.close();
+  event.waitUntil(reminderOpen(event.notification.data && event.notification.data.reminderId));
+});

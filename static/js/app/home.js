@@ -1,9 +1,10 @@
-// Home: the next infusion, the readiness checklist for it, follow-up checks that are due, and
-// the way to "I feel unwell" within one thumb's reach.
+// Home: the next infusion, the readiness checklist for it, follow-up checks that are due, the
+// next reminders, and the way to "I feel unwell" within one thumb's reach.
 import { activeEpisode, episodeToPrepare, episodes, followups, nextInfusionAt, plannedEpisode } from "./data.js";
 import { field, format, formatDateTime, gettext, h, ngettext, yesNo } from "./dom.js";
 import { write } from "./store.js";
 import { builtinAdvice } from "./content.js";
+import { remindersCard } from "./reminders.js";
 
 const answer = (form, name) => {
   const value = new FormData(form).get(name);
@@ -84,12 +85,7 @@ export async function render(ctx) {
         )
       : null,
     !active && me.plan ? readiness(ctx, planned) : null,
-    h(
-      "section",
-      { class: "card", "aria-labelledby": "reminders-title" },
-      h("h2", { id: "reminders-title" }, gettext("Reminders")),
-      h("p", { class: "hint", id: "reminder-status" }, gettext("Reminders are not set up on this phone yet.")),
-    ),
+    remindersCard(ctx),
     h(
       "ul",
       { class: "link-list" },

@@ -11,6 +11,7 @@ import * as checks from "./checks.js";
 import * as diary from "./diary.js";
 import * as content from "./content.js";
 import * as settings from "./settings.js";
+import * as reminders from "./reminders.js";
 import * as syncstatus from "./syncstatus.js";
 import * as welcome from "./welcome.js";
 
@@ -23,6 +24,7 @@ const ROUTES = {
   diary,
   content,
   settings,
+  reminder: reminders,
   sync: syncstatus,
 };
 // Screens that show synced data and re-render when a sync brings something new.
