@@ -95,10 +95,10 @@ def app(browser, live_server, language="en", permissions=(), init_script=None, b
     return page
 
 
-def look(page, name):
+def look(page, name, full_page=True):
     """A screenshot to look at (not committed)."""
     SHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=full_page)
 
 
 def axe(page, name):
@@ -161,6 +161,7 @@ def test_a_push_shows_one_generic_notification_tagged_with_the_reminder(browser,
     page.wait_for_selector("#main[data-screen=reminder] #reminder-done")
     assert page.evaluate("() => location.hash") == f"#/reminder/{upcoming.pk}"
     assert page.locator("h1").inner_text() == "C’est l’heure de la perfusion"
+    look(page, "fr-reminder-from-notification")
     # Done there clears the notification too.
     page.click("#reminder-done")
     wait_notifications(page, 0)
@@ -290,7 +291,8 @@ def test_turning_notifications_on_with_no_push_service_says_so_and_email_remains
     assert "notification service" in page.locator("#push-error").inner_text()
     assert page.locator("#push-state").get_attribute("data-state") == "off"
     assert not PushSubscription.objects.exists()
-    look(page, "settings-push-failed")
+    page.locator("#notifications").scroll_into_view_if_needed()
+    look(page, "settings-push-failed", full_page=False)
 
 
 def test_notifications_turn_on_and_off_on_the_server(browser, live_server, upcoming):
