@@ -32,6 +32,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import _harness as h  # noqa: E402
 
+# bench/pwa.py would shadow django-pwa's `pwa` package once Django loads the URLs in-process.
+sys.path[:] = [p for p in sys.path if Path(p or ".").resolve() != Path(__file__).resolve().parent]
+
 LAYERS = [
     ("psycopg (driver, C and Python)", ("psycopg",)),
     ("django.db.models (ORM: querysets, SQL compiler, model init/save, full_clean fields)", ("django/db/models",)),
@@ -151,6 +154,20 @@ def main():
 
         for call in requests_pass():  # warm-up: imports, caches, first connection
             call()
+
+        # Pass 0: this process's CPU without any profiler, median of 5 passes.
+        plain = []
+        for _ in range(5):
+            calls = requests_pass()
+            cpu0 = time.process_time()
+            for call in calls:
+                call()
+            plain.append((time.process_time() - cpu0) / (len(calls) * unit))
+        print(
+            f"## 0. CPU of the Django process without a profiler: {h.median(plain) * 1000:.2f} ms per "
+            f"{'row' if args.pull else 'mutation'} (median of 5 passes of {args.batches} requests; "
+            f"range {min(plain) * 1000:.2f}-{max(plain) * 1000:.2f})"
+        )
 
         # Pass 1: SQL census.
         per_request = []

@@ -159,7 +159,8 @@ def push(request):
         result = push_apply(user=request.user, client_id=client.pk, mutations=mutations)
     except MutationGap as gap:
         return Response({"error": "mutation_gap", "expected": gap.expected}, status=status.HTTP_409_CONFLICT)
-    return Response(PushOut(result).data)
+    # The results are plain dicts already shaped as PushOut documents them (see the schema).
+    return Response(result)
 
 
 def _plain(mutation: dict) -> dict:

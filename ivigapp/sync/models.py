@@ -66,6 +66,18 @@ class SyncClient(models.Model):
         return f"client {self.id} of {self.user_id}"
 
 
+class LogJSONField(models.JSONField):
+    """A JSONField whose bulk inserts use plain VALUES rows on PostgreSQL.
+
+    Django 5.2 bulk-inserts through UNNEST of text arrays, and psycopg escapes every quote of every
+    JSON document into such an array in Python: for the mutation log that was a sixth of a push's
+    CPU. A placeholder method opts the model out of UNNEST.
+    """
+
+    def get_placeholder(self, value, compiler, connection):
+        return "%s"
+
+
 class MutationLog(models.Model):
     """Every mutation the server acknowledged, with its result: the exactly-once record and the
     edit history. Append-only."""
@@ -79,9 +91,9 @@ class MutationLog(models.Model):
     client = models.ForeignKey(SyncClient, on_delete=models.CASCADE, related_name="mutations")
     mutation_id = models.BigIntegerField()
     received_at = models.DateTimeField(default=timezone.now)
-    payload = models.JSONField()
+    payload = LogJSONField()
     result = models.CharField(max_length=10, choices=Result.choices)
-    response = models.JSONField(help_text="The per-mutation result sent back, replayed for retries.")
+    response = LogJSONField(help_text="The per-mutation result sent back, replayed for retries.")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["client", "mutation_id"], name="mutation_once_per_client")]

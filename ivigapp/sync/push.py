@@ -259,6 +259,8 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
             pk__in=episode_ids, deleted=False, patient__in=patients_for(user)
         ).select_related("patient")
     }
+    # One parser per table, reused: building a DRF serializer copies all its fields.
+    parsers = {name: TABLES[name].create() for name in {m["table"] for m in run}}
     results: dict[int, dict] = {}
     entries, entry_mutations, single = [], [], []
     for mutation in run:
@@ -268,12 +270,11 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
         if role not in (ROLE_PATIENT, ROLE_NURSE) or not plain:
             single.append(mutation)
             continue
-        parsed = TABLES[mutation["table"]].create(data=mutation["set"])
-        if not parsed.is_valid():
-            error = serializers.ValidationError(parsed.errors)
+        try:
+            fields = dict(parsers[mutation["table"]].run_validation(mutation["set"]))
+        except serializers.ValidationError as error:
             results[mutation["id"]] = _reject(mutation, "validation", _errors(error))
             continue
-        fields = dict(parsed.validated_data)
         fields.pop("episode_id")
         entries.append(
             DiaryEntry(mutation["table"], episode, fields, row_id=row_id, recorded_at=mutation.get("recorded_at"))
