@@ -241,7 +241,13 @@ def main():
             print(f"  {tt:7.3f} {ct:7.3f} {nc:8d}  {name}")
         print("cumulative CPU of selected steps:")
         wanted = (
+            "push",
             "push_apply",
+            "_apply_run",
+            "diary_entries_record",
+            "save_new_many",
+            "bulk_create",
+            "run_validation",
             "_apply",
             "_patient_for",
             "_apply_to_row",
