@@ -229,11 +229,23 @@ def test_the_vapid_header_is_signed_once_per_push_service_and_renewed_before_it_
     vapid_authorization_forget()
 
 
-def test_sends_reuse_one_connection_and_one_vapid_header(weighed_patient, plan, push_receiver):
+def test_sends_reuse_one_connection_and_one_vapid_header(weighed_patient, plan, push_receiver, settings):
     subscribe(weighed_patient, push_receiver)
     vapid_authorization_forget()
     ids = [d.pk for d in queued_deliveries(weighed_patient, plan, 5, channel="push")]
     services.deliveries_send(delivery_ids=ids)
     headers = [h for _, h, _ in push_receiver.received]
     assert len(headers) == 5 and len({h["authorization"] for h in headers}) == 1
+    assert {(h["ttl"], h["content-encoding"]) for h in headers} == {(str(settings.PUSH_TTL_SECONDS), "aes128gcm")}
     assert len(push_receiver.connections) == 1
+
+
+def test_the_transport_honours_the_proxy_variables_as_requests_reads_them(monkeypatch):
+    import urllib3
+
+    monkeypatch.setenv("HTTPS_PROXY", "http://proxy.invalid:3128")
+    monkeypatch.setenv("NO_PROXY", "push.internal")
+    proxied = channels.PushTransport.pool_for("https://push.example.com")
+    direct = channels.PushTransport.pool_for("https://push.internal")
+    assert isinstance(proxied, urllib3.ProxyManager) and proxied.proxy.host == "proxy.invalid"
+    assert not isinstance(direct, urllib3.ProxyManager)
