@@ -113,6 +113,8 @@ def report(results: list[dict]) -> None:
         for row in rows:
             if row["runtime_error"]:
                 print(f"  run {row['run']}: runtime error {row['runtime_error']}")
+            elif row["attempt"] > 1:
+                print(f"  run {row['run']}: recorded at attempt {row['attempt']}")
             for warning in row["warnings"]:
                 print(f"  run {row['run']}: warning {warning}")
         for name in CATEGORIES:
@@ -123,7 +125,7 @@ def report(results: list[dict]) -> None:
                 verdict = "  budget met" if median >= BUDGET[name] else f"  BUDGET MISSED (>= {BUDGET[name]})"
             print(f"  {name:15} {spread(values)}  runs: {values}{verdict}")
         for metric, (label, unit) in METRICS.items():
-            values = [row["metrics"][metric] for row in rows]
+            values = [row["metrics"].get(metric) for row in rows]  # absent after a runtime error
             digits = 3 if not unit else 0
             print(f"  {label:15} {spread([round(v, digits) for v in values if v is not None])} {unit}")
         kib = [row["script_transfer_bytes"] / 1024 for row in rows if row["script_transfer_bytes"] is not None]
