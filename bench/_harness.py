@@ -378,6 +378,7 @@ class ApiClient:
         self.http = requests.Session()
         page = self.http.get(base + "/accounts/login/", timeout=30)
         page.raise_for_status()
+        self._loopback_cookies()
         token = re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', page.text).group(1)
         done = self.http.post(
             base + "/accounts/login/",
@@ -388,10 +389,21 @@ class ApiClient:
         )
         if done.status_code != 302:
             raise RuntimeError(f"login failed: {done.status_code}")
-        self.headers = {"X-CSRFToken": self.http.cookies["csrftoken"], "Content-Type": "application/json"}
+        self._loopback_cookies()
+        csrf = next(c.value for c in self.http.cookies if c.name.endswith("csrftoken"))
+        self.headers = {"X-CSRFToken": csrf, "Content-Type": "application/json"}
+
+    def _loopback_cookies(self) -> None:
+        """With DEBUG=0 the app sets Secure `__Host-` cookies; on plain-HTTP loopback send them
+        anyway, as a browser does for http://127.0.0.1 (a potentially trustworthy origin)."""
+        for cookie in self.http.cookies:
+            cookie.secure = False
 
     def post_raw(self, path: str, body: bytes) -> requests.Response:
-        return self.http.post(self.base + path, data=body, headers=self.headers, timeout=60)
+        response = self.http.post(self.base + path, data=body, headers=self.headers, timeout=60)
+        if "Set-Cookie" in response.headers:
+            self._loopback_cookies()
+        return response
 
     def post(self, path: str, payload: dict) -> requests.Response:
         return self.post_raw(path, json.dumps(payload).encode())

@@ -6,8 +6,8 @@
 What it does (DESIGN.md section 11, SYNC.md part 3 B1):
   1. a throwaway PostgreSQL database (ivig_bench_<random>, dropped at the end), migrated;
      demo_seed + a plan + an in-progress infusion for patient1, through the services;
-  2. gunicorn (2 sync workers, DEBUG=1) on a free 127.0.0.1 port, signed in as patient1 with the
-     login form + CSRF, one registered sync client per run;
+  2. gunicorn (2 sync workers, DEBUG=0 as in production, or --debug 1) on a free 127.0.0.1 port,
+     signed in as patient1 with the login form + CSRF, one registered sync client per run;
   3. contenders, interleaved run by run (run 1 of each, then run 2 of each, ...):
      - push:      POST /api/sync/v1/push with N create mutations (hydration / vial / medication on
                   the infusion, ~360 B of JSON each) at batch 10, 100 and 500;
@@ -327,6 +327,9 @@ def main():
         default=60,
         help="DB_CONN_MAX_AGE for gunicorn (default 60: persistent connections; the app's own default is 0)",
     )
+    parser.add_argument(
+        "--debug", type=int, default=0, choices=(0, 1), help="the app's DEBUG (0, as in production, by default)"
+    )
     parser.add_argument("--no-pouch", action="store_true", help="skip the PouchDB peer")
     parser.add_argument("--quick", action="store_true", help="N=300, 1 run: checks the harness, not a measurement")
     parser.add_argument("--json", help="also write all figures as JSON to this file")
@@ -339,7 +342,7 @@ def main():
     with h.Cleanup() as cleanup:
         work = h.workdir(cleanup)
         db = h.db_create(cleanup)
-        env = h.app_env(db, work, conn_max_age=args.conn_max_age)
+        env = h.app_env(db, work, conn_max_age=args.conn_max_age, debug=bool(args.debug))
         migrate_s = h.migrate(env)
         t0 = time.monotonic()
         seeded = h.seed(env)
@@ -426,7 +429,7 @@ def main():
     print()
     print(
         f"mutation JSON {mean_bytes:.0f} B mean; PouchDB doc {doc_bytes:.0f} B mean; gunicorn {args.workers} sync "
-        f"workers, DEBUG=1, DB_CONN_MAX_AGE={args.conn_max_age}; 1 client, sequential requests; "
+        f"workers, DEBUG={args.debug}, DB_CONN_MAX_AGE={args.conn_max_age}; 1 client, sequential requests; "
         f"pouchdb-node {pouch_version or '-'} -> pouchdb-server 4.2 (LevelDB on disk)"
     )
     print(
