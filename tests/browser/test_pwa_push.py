@@ -83,16 +83,27 @@ def upcoming(plan):
     return reminder
 
 
-def app(browser, live_server, language="en", permissions=(), init_script=None, bypass_csp=False):
-    context = browser.new_context(
-        base_url=live_server.url, permissions=list(permissions), bypass_csp=bypass_csp, **PHONE
-    )
-    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
-    if init_script:
-        context.add_init_script(init_script)
-    page = watch(context.new_page())
-    sign_in_to_app(page)
-    return page
+@pytest.fixture
+def app(browser, live_server):
+    """Opens the app signed in on a 360 px phone; every context is closed after the test, so no
+    page keeps syncing while the next test's database is emptied."""
+    contexts = []
+
+    def open_app(language="en", permissions=(), init_script=None, bypass_csp=False):
+        context = browser.new_context(
+            base_url=live_server.url, permissions=list(permissions), bypass_csp=bypass_csp, **PHONE
+        )
+        contexts.append(context)
+        context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+        if init_script:
+            context.add_init_script(init_script)
+        page = watch(context.new_page())
+        sign_in_to_app(page)
+        return page
+
+    yield open_app
+    for context in contexts:
+        context.close()
 
 
 def look(page, name, full_page=True):
@@ -133,10 +144,10 @@ def wait_notifications(page, count, timeout=10.0):
     return shown
 
 
-def test_a_push_shows_one_generic_notification_tagged_with_the_reminder(browser, live_server, upcoming):
+def test_a_push_shows_one_generic_notification_tagged_with_the_reminder(app, live_server, upcoming):
     upcoming.patient.language = "fr"
     upcoming.patient.save(update_fields=["language"])
-    page = app(browser, live_server, language="fr", permissions=["notifications"])
+    page = app(language="fr", permissions=["notifications"])
     # The payload the server sends for this reminder (no health data; the patient's language).
     delivery = Delivery.objects.get(reminder=upcoming)
     delivery.language = "fr"
@@ -168,8 +179,8 @@ def test_a_push_shows_one_generic_notification_tagged_with_the_reminder(browser,
     assert page.problems == []
 
 
-def test_done_on_the_reminder_screen_acknowledges_it_and_offline_says_so(browser, live_server, upcoming):
-    page = app(browser, live_server)
+def test_done_on_the_reminder_screen_acknowledges_it_and_offline_says_so(app, upcoming):
+    page = app()
     screen(page, "#/")
     page.wait_for_selector(f"#reminder-status a[href='#/reminder/{upcoming.pk}']")
     page.click(f"#reminder-status a[href='#/reminder/{upcoming.pk}']")
@@ -191,8 +202,8 @@ def test_done_on_the_reminder_screen_acknowledges_it_and_offline_says_so(browser
     assert page.problems == []
 
 
-def test_snooze_brings_the_reminder_back_later(browser, live_server, upcoming):
-    page = app(browser, live_server)
+def test_snooze_brings_the_reminder_back_later(app, upcoming):
+    page = app()
     screen(page, f"#/reminder/{upcoming.pk}", ready="#reminder-snooze")
     page.select_option("#snooze-minutes", "30")
     before = timezone.now()
@@ -204,8 +215,8 @@ def test_snooze_brings_the_reminder_back_later(browser, live_server, upcoming):
     assert page.problems == []
 
 
-def test_a_reminder_opened_offline_shows_the_phones_copy_and_says_so(browser, live_server, upcoming):
-    page = app(browser, live_server)
+def test_a_reminder_opened_offline_shows_the_phones_copy_and_says_so(app, upcoming):
+    page = app()
     screen(page, "#/")
     page.wait_for_selector(f"#reminder-status a[href='#/reminder/{upcoming.pk}']")  # the list is on the phone now
     page.context.set_offline(True)
@@ -216,10 +227,10 @@ def test_a_reminder_opened_offline_shows_the_phones_copy_and_says_so(browser, li
     page.wait_for_selector("#reminders-note:has-text('offline')")
 
 
-def test_time_zone_and_quiet_hours_reach_the_server_and_replan_reminders(browser, live_server, upcoming):
+def test_time_zone_and_quiet_hours_reach_the_server_and_replan_reminders(app, upcoming):
     patient = upcoming.patient
     hydration = Reminder.objects.get(episode=upcoming.episode, kind="hydration_day_before")
-    page = app(browser, live_server)
+    page = app()
     screen(page, "#/settings", ready="#timezone-form")
     page.select_option("#timezone", "Asia/Dubai")
     page.click("#timezone-form button[type=submit]")
@@ -240,9 +251,9 @@ def test_time_zone_and_quiet_hours_reach_the_server_and_replan_reminders(browser
     assert page.problems == []
 
 
-def test_a_setting_changed_offline_is_sent_when_the_network_comes_back(browser, live_server, upcoming):
+def test_a_setting_changed_offline_is_sent_when_the_network_comes_back(app, upcoming):
     patient = upcoming.patient
-    page = app(browser, live_server)
+    page = app()
     screen(page, "#/settings", ready="#timezone-form")
     page.context.set_offline(True)
     page.select_option("#timezone", "America/New_York")
@@ -262,9 +273,9 @@ def test_a_setting_changed_offline_is_sent_when_the_network_comes_back(browser, 
     assert page.problems == []
 
 
-def test_the_language_reaches_the_server_and_the_app_switches(browser, live_server, upcoming):
+def test_the_language_reaches_the_server_and_the_app_switches(app, upcoming):
     patient = upcoming.patient
-    page = app(browser, live_server)
+    page = app()
     screen(page, "#/settings", ready="#language-form")
     page.select_option("#language", "ar")
     page.click("#language-form button[type=submit]")
@@ -280,9 +291,9 @@ def test_the_language_reaches_the_server_and_the_app_switches(browser, live_serv
     assert page.problems == []
 
 
-def test_turning_notifications_on_with_no_push_service_says_so_and_email_remains(browser, live_server, upcoming):
+def test_turning_notifications_on_with_no_push_service_says_so_and_email_remains(app, upcoming):
     # The real PushManager of headless Chromium: it cannot reach a push service from here.
-    page = app(browser, live_server, permissions=["notifications"])
+    page = app(permissions=["notifications"])
     screen(page, "#/settings", ready="#push-toggle")
     assert page.locator("#push-state").get_attribute("data-state") == "off"
     page.click("#push-toggle")
@@ -295,8 +306,8 @@ def test_turning_notifications_on_with_no_push_service_says_so_and_email_remains
     look(page, "settings-push-failed", full_page=False)
 
 
-def test_notifications_turn_on_and_off_on_the_server(browser, live_server, upcoming):
-    page = app(browser, live_server, permissions=["notifications"], init_script=FAKE_PUSH_MANAGER)
+def test_notifications_turn_on_and_off_on_the_server(app, upcoming):
+    page = app(permissions=["notifications"], init_script=FAKE_PUSH_MANAGER)
     screen(page, "#/settings", ready="#push-toggle")
     page.click("#push-toggle")
     page.wait_for_selector("#push-state[data-state=on]")
@@ -311,8 +322,8 @@ def test_notifications_turn_on_and_off_on_the_server(browser, live_server, upcom
     assert page.problems == []
 
 
-def test_notifications_blocked_by_the_browser_are_shown_as_blocked(browser, live_server, upcoming):
-    page = app(browser, live_server)
+def test_notifications_blocked_by_the_browser_are_shown_as_blocked(app, live_server, upcoming):
+    page = app()
     cdp = page.context.new_cdp_session(page)
     cdp.send(
         "Browser.setPermission",
@@ -324,12 +335,12 @@ def test_notifications_blocked_by_the_browser_are_shown_as_blocked(browser, live
 
 
 @pytest.mark.parametrize("language", ["en", "ar"])
-def test_the_reminder_screens_pass_axe_at_360_px(browser, live_server, upcoming, language):
+def test_the_reminder_screens_pass_axe_at_360_px(app, upcoming, language):
     patient = upcoming.patient
     patient.language = language
     patient.save(update_fields=["language"])
     ReminderPreference.objects.create(patient=patient, quiet_start=time(22), quiet_end=time(7))
-    page = app(browser, live_server, language=language, bypass_csp=True)
+    page = app(language=language, bypass_csp=True)
     assert page.evaluate("() => document.documentElement.dir") == ("rtl" if language == "ar" else "ltr")
 
     page.wait_for_selector(f"#reminder-status a[href='#/reminder/{upcoming.pk}']")
@@ -351,14 +362,14 @@ def test_the_reminder_screens_pass_axe_at_360_px(browser, live_server, upcoming,
     assert page.problems == []
 
 
-def test_the_reminder_list_is_dated_in_the_patients_zone(browser, live_server, plan):
+def test_the_reminder_list_is_dated_in_the_patients_zone(app, plan):
     patient = plan.patient
     patient.timezone = "Asia/Dubai"
     patient.save(update_fields=["timezone"])
     start = datetime(2030, 3, 10, 9, 0, tzinfo=ZoneInfo("Asia/Dubai"))
     episode = diary.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
     assert Reminder.objects.filter(episode=episode).exists()
-    page = app(browser, live_server)
+    page = app()
     page.wait_for_selector("#reminder-status .reminder-time")
     times = page.locator("#reminder-status .reminder-time").all_inner_texts()
     assert any("6:00" in t and "Mar 9, 2030" in t for t in times), times  # 18:00 the day before, Dubai
