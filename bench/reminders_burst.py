@@ -63,6 +63,15 @@ def bare_child(spec: dict) -> None:
     key = Vapid.from_file(spec["vapid_pem"])
     subscription = {"endpoint": spec["endpoint"], "keys": spec["keys"]}
     aud = spec["endpoint"].split("/push/")[0]
+    session = authorization = None
+    if spec.get("keepalive"):
+        # The loop with the app's transport tricks and nothing else: one keep-alive session that
+        # does not re-read the proxy variables per request, and one VAPID signature for the run.
+        import requests
+
+        session = requests.Session()
+        session.trust_env = False
+        authorization = key.sign({"sub": VAPID_SUBJECT, "aud": aud, "exp": int(time.time()) + 12 * 3600})
     print("ready", flush=True)
     sys.stdin.readline()
     spec_cpu = sum(os.times()[:2])  # CPU before the first send: imports and key loading left out
@@ -87,10 +96,11 @@ def bare_child(spec: dict) -> None:
                 subscription_info=subscription,
                 data=data,
                 vapid_private_key=key,
-                vapid_claims={"sub": VAPID_SUBJECT, "aud": aud},
+                vapid_claims=None if authorization else {"sub": VAPID_SUBJECT, "aud": aud},
                 ttl=PUSH_TTL,
-                headers={"Topic": rid.hex, "Urgency": "high"},
+                headers={"Topic": rid.hex, "Urgency": "high", **(authorization or {})},
                 timeout=10,
+                requests_session=session,
             )
             sent += 1
         except (WebPushException, OSError):
@@ -100,7 +110,9 @@ def bare_child(spec: dict) -> None:
     print(json.dumps({"sent": sent, "errors": errors, "first": first, "last": last, "cpu": cpu - spec_cpu}), flush=True)
 
 
-def bare_run(receiver, subscription: dict, vapid_pem: Path, total: int, processes: int, budget: float) -> dict:
+def bare_run(
+    receiver, subscription: dict, vapid_pem: Path, total: int, processes: int, budget: float, keepalive: bool = False
+) -> dict:
     """`total` payloads split over `processes` children started together; rate over the union of
     their sending windows. The CPU of the senders and of this process (the receiver) is counted."""
     receiver_reset(receiver)
@@ -109,6 +121,7 @@ def bare_run(receiver, subscription: dict, vapid_pem: Path, total: int, processe
     try:
         for count in counts:
             spec = {**subscription, "vapid_pem": str(vapid_pem), "count": count, "budget": budget}
+            spec["keepalive"] = keepalive
             child = subprocess.Popen(
                 [str(h.PYTHON), __file__, "--bare-child", json.dumps(spec)],
                 cwd=ROOT,
@@ -141,6 +154,7 @@ def bare_run(receiver, subscription: dict, vapid_pem: Path, total: int, processe
     tags = Counter(payload["tag"] for _, payload in receiver_snapshot(receiver))
     return {
         "processes": processes,
+        "name": f"x{processes}" + (" keep-alive" if keepalive else ""),
         "asked": total,
         "sent": sent,
         "errors": sum(r["errors"] for r in results),
@@ -171,6 +185,7 @@ class TimedList(list):
 def receiver_reset(receiver) -> None:
     with receiver.lock:
         receiver.received = TimedList()
+        receiver.connections = set()
 
 
 def receiver_snapshot(receiver) -> list[tuple[float, dict]]:
@@ -186,8 +201,8 @@ def receiver_snapshot(receiver) -> list[tuple[float, dict]]:
 
 
 class Workers:
-    def __init__(self, env: dict, queue: str, *, count: int, concurrency: int, loglevel: str, log_dir: Path):
-        self.env, self.queue, self.count, self.concurrency = env, queue, count, concurrency
+    def __init__(self, env: dict, queue: str, *, count: int, concurrency: int, pool: str, loglevel: str, log_dir: Path):
+        self.env, self.queue, self.count, self.concurrency, self.pool = env, queue, count, concurrency, pool
         self.loglevel, self.log_dir = loglevel, log_dir
         self.procs, self.logs = [], []
         self.hostnames = [f"{queue}-{i}@bench" for i in range(count)]
@@ -198,7 +213,7 @@ class Workers:
             self.logs.append(log)
             # As the Procfile runs it, plus the private queue and a name.
             argv = [str(h.PYTHON), "-m", "celery", "-A", "ivigapp", "worker", "-Q", self.queue]
-            argv += ["-c", str(self.concurrency), "--without-gossip", "--without-mingle"]
+            argv += ["-c", str(self.concurrency), "--pool", self.pool, "--without-gossip", "--without-mingle"]
             argv += ["--loglevel", self.loglevel, "--hostname", hostname]
             self.procs.append(
                 subprocess.Popen(
@@ -406,7 +421,7 @@ def worker_task_times(log_dir: Path) -> list[float]:
     times = []
     for path in log_dir.glob("worker-*.log"):
         for line in path.read_text(errors="replace").splitlines():
-            if "delivery_send[" in line and " succeeded in " in line:
+            if ("deliveries_send[" in line or "delivery_send[" in line) and " succeeded in " in line:
                 with contextlib.suppress(ValueError):
                     times.append(float(line.split(" succeeded in ")[1].split("s:")[0]))
     return times
@@ -509,6 +524,7 @@ def main():
     parser.add_argument("--spread", type=float, default=0.0, help="spread due times over S seconds (default 0)")
     parser.add_argument("--workers", type=int, default=1, help="Celery worker processes (default 1)")
     parser.add_argument("--concurrency", type=int, default=2, help="-c of each worker (default 2, as the Procfile)")
+    parser.add_argument("--pool", default="prefork", help="--pool of each worker (default prefork, as the Procfile)")
     parser.add_argument("--loglevel", default="INFO", help="worker log level (default INFO, as the Procfile)")
     parser.add_argument("--limit", type=int, default=1000, help="reminders_dispatch(limit=...) (default 1000)")
     parser.add_argument("--interval", type=float, default=1.0, help="dispatcher period in seconds (default 1)")
@@ -518,6 +534,7 @@ def main():
     parser.add_argument("--bare-budget", type=float, default=30, help="seconds cap of each bare loop (default 30)")
     parser.add_argument("--census", type=int, default=40, help="reminders of the in-process census")
     parser.add_argument("--no-bare2", action="store_true", help="skip the 2-process bare loop")
+    parser.add_argument("--no-bare-keepalive", action="store_true", help="skip the keep-alive bare loop")
     parser.add_argument("--profile", action="store_true", help="cProfile the dispatcher; then an in-process send")
     parser.add_argument("--profile-sends", type=int, default=300, help="reminders of the in-process profile")
     parser.add_argument("--top", type=int, default=15)
@@ -591,12 +608,15 @@ def main():
 
         # 1. Baselines, before any worker runs.
         bares = []
-        for processes in (1,) if args.no_bare2 else (1, 2):
+        contenders = [(1, False)] if args.no_bare2 else [(1, False), (2, False)]
+        if not args.no_bare_keepalive:
+            contenders.append((1, True))
+        for processes, keepalive in contenders:
             budget = min(args.bare_budget, max(5.0, remaining() - 200))
-            bare = bare_run(receiver, subscriptions[0], vapid_pem, n, processes, budget)
+            bare = bare_run(receiver, subscriptions[0], vapid_pem, n, processes, budget, keepalive)
             bares.append(bare)
             h.log(
-                f"bare pywebpush x{processes}: {bare['sent']}/{n} in {bare['seconds']:.1f} s = {bare['rate']:.0f}/s, "
+                f"bare pywebpush {bare['name']}: {bare['sent']}/{n} in {bare['seconds']:.1f} s = {bare['rate']:.0f}/s, "
                 f"received {bare['received']}, errors {bare['errors']}, duplicates {bare['duplicates']}"
             )
 
@@ -612,13 +632,14 @@ def main():
             queue,
             count=args.workers,
             concurrency=args.concurrency,
+            pool=args.pool,
             loglevel=args.loglevel,
             log_dir=work,
         )
         cleanup.callback(workers.stop)
         workers.start()
         ready_s = workers.wait_ready(celery_app, min(90, remaining()))
-        h.log(f"{args.workers} worker(s) x -c {args.concurrency} ready in {ready_s:.1f} s on queue {queue}")
+        h.log(f"{args.workers} worker(s) x -c {args.concurrency} {args.pool} ready in {ready_s:.1f} s on queue {queue}")
 
         meter = h.CpuMeter(
             workers=workers.pids,
@@ -675,6 +696,7 @@ def main():
         dispatcher.stop()
         workers.stop()
         received = receiver_snapshot(receiver)
+        connections_used = len(receiver.connections)
         task_times = worker_task_times(work)
         load_end = os.getloadavg()
         queued_left = broker.llen(queue)
@@ -736,7 +758,7 @@ def main():
         spread = f" spread over {args.spread:.0f} s" if args.spread else ""
         print(f"config: {n} reminders due at one instant{spread}")
         print(
-            f"  {len(cast)} patients x 1 subscription; workers {args.workers} x -c {args.concurrency} (prefork, "
+            f"  {len(cast)} patients x 1 subscription; workers {args.workers} x -c {args.concurrency} ({args.pool}, "
             f"loglevel {args.loglevel}); dispatcher limit={args.limit} every {args.interval:g} s in this process; "
             f"DEBUG=0, DB_CONN_MAX_AGE={args.conn_max_age}, REMINDER_LEASE_SECONDS={settings.REMINDER_LEASE_SECONDS}; "
             f"broker {args.broker} queue {queue}; cap {args.cap:.0f} s"
@@ -745,7 +767,7 @@ def main():
         for bare in bares:
             cpu_bare = bare["cpu_senders"] + bare["cpu_receiver"]
             print(
-                f"  {bare['processes']} process(es): {bare['sent']}/{bare['asked']} sent in {bare['seconds']:.1f} s = "
+                f"  {bare['name']}: {bare['sent']}/{bare['asked']} sent in {bare['seconds']:.1f} s = "
                 f"{bare['rate']:.0f} sends/s; received {bare['received']}, errors {bare['errors']}, duplicates "
                 f"{bare['duplicates']}; CPU {1000 * cpu_bare / max(bare['sent'], 1):.2f} ms/send (sender "
                 f"{1000 * bare['cpu_senders'] / max(bare['sent'], 1):.2f}, receiver "
@@ -782,10 +804,12 @@ def main():
             f"{1000 * claim_cpu / max(claim_total, 1):.1f} ms); longest tick {longest:.1f} s"
         )
         print(
-            f"  workers: {len(task_times)} send tasks run ({len(task_times) - statuses.get('sent', 0)} of them found "
-            f"nothing to do: re-driven or claimed elsewhere), run time in the pool p50 "
-            f"{1000 * h.percentile(task_times, 0.5):.0f} ms, p99 {1000 * h.percentile(task_times, 0.99):.0f} ms; "
-            f"worker CPU {1000 * cpu_by['workers'] / max(len(task_times), 1):.1f} ms per task"
+            f"  workers: {len(task_times)} send tasks run (chunks of up to {services.SEND_CHUNK} deliveries), run time "
+            f"in the pool p50 {1000 * h.percentile(task_times, 0.5):.0f} ms, p99 "
+            f"{1000 * h.percentile(task_times, 0.99):.0f} ms; worker CPU "
+            f"{1000 * cpu_by['workers'] / max(len(first_seen), 1):.2f} ms per received send (the bare sender: "
+            f"{1000 * bares[0]['cpu_senders'] / max(bares[0]['sent'], 1):.2f}); "
+            f"TCP connections to the receiver {connections_used}"
         )
         print(
             f"  sends/s: {fmt(rate, 1)} end to end (received / time since due); {fmt(steady, 1)} steady (10-90% of "
@@ -804,7 +828,7 @@ def main():
             print(f"  at the steady rate, {n} reminders would take about {n / steady:.0f} s to drain (a projection)")
         for bare in bares:
             print(
-                f"  ratio to the bare loop x{bare['processes']}: {rate / bare['rate']:.3f} end to end, "
+                f"  ratio to the bare loop {bare['name']}: {rate / bare['rate']:.3f} end to end, "
                 f"{steady / bare['rate']:.3f} steady"
             )
         summary = {
@@ -817,7 +841,7 @@ def main():
             "duplicates": duplicates,
             "sends_per_s": round(rate, 1),
             "steady_sends_per_s": round(steady, 1),
-            "bare_per_s": {b["processes"]: round(b["rate"], 1) for b in bares},
+            "bare_per_s": {b["name"]: round(b["rate"], 1) for b in bares},
             "ratio_to_bare1": round(rate / bares[0]["rate"], 3),
             "redriven": redriven,
         }

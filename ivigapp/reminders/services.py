@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from ivigapp.reactions.models import FollowUpCheck, InfusionEpisode
+from ivigapp.reminders import channels
 from ivigapp.reminders.models import Delivery, PushSubscription, Reminder, ReminderPlan, ReminderPreference
 from ivigapp.reminders.planning import DEFAULT_PLAN, after_quiet_hours, in_quiet_hours, local_label, step_due
 
@@ -271,7 +272,6 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
        in the queue as a new chunk, before another sender could take it over.
     4. A push that reached no device falls back to email (its own delivery, unique per round).
     """
-    from ivigapp.reminders import channels
     from ivigapp.reminders.tasks import deliveries_send as task
 
     claimed_at = timezone.now()
