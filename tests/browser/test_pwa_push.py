@@ -373,3 +373,15 @@ def test_the_reminder_list_is_dated_in_the_patients_zone(app, plan):
     page.wait_for_selector("#reminder-status .reminder-time")
     times = page.locator("#reminder-status .reminder-time").all_inner_texts()
     assert any("6:00" in t and "Mar 9, 2030" in t for t in times), times  # 18:00 the day before, Dubai
+
+
+def test_signing_out_stops_push_reminders_for_this_phone(app, upcoming):
+    page = app(permissions=["notifications"], init_script=FAKE_PUSH_MANAGER)
+    screen(page, "#/settings", ready="#push-toggle")
+    page.click("#push-toggle")
+    page.wait_for_selector("#push-state[data-state=on]")
+    assert PushSubscription.objects.count() == 1
+    with page.expect_navigation():
+        page.click("#sign-out")
+    page.wait_for_selector("#id_username")
+    assert not PushSubscription.objects.exists(), "the server would keep pushing to a signed-out phone"

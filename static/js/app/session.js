@@ -2,6 +2,7 @@
 // wipe everything this app stored on the phone and end the session on the server, which also
 // sends Clear-Site-Data.
 import { ask, format, gettext, h, ngettext } from "./dom.js";
+import { pushDisable } from "./reminders.js";
 import { pendingCount, wipe } from "./store.js";
 import { csrfToken, stopSync, syncNow } from "./sync.js";
 
@@ -34,6 +35,9 @@ export async function signOut() {
   }
   const token = csrfToken();
   stopSync();
+  // Reminders for this phone stop with the session (other devices keep theirs). Offline, the
+  // push service's 410 removes it later and the server falls back to email.
+  if (navigator.onLine) await pushDisable().catch(() => {});
   await deviceWipe();
   const form = h(
     "form",
