@@ -51,6 +51,20 @@ def browser(chromium_path):
         os.environ.pop("DJANGO_ALLOW_ASYNC_UNSAFE", None)
 
 
+@pytest.fixture(autouse=True)
+def _close_pages_before_the_database_is_emptied(request):
+    """Closes every browser context a test left open, before its database is flushed.
+
+    An open app keeps syncing; a request the live server serves while pytest-django truncates the
+    tables can deadlock with the TRUNCATE. This fixture is set up after the database fixtures
+    (autouse fixtures of conftest files come after the plugin's), so it is torn down before them.
+    """
+    yield
+    if "browser" in request.fixturenames:
+        for context in list(request.getfixturevalue("browser").contexts):
+            context.close()
+
+
 @pytest.fixture
 def phone(browser, live_server):
     """A 360 px wide touch screen, collecting CSP violations and page errors."""
