@@ -10,12 +10,14 @@ from django.core.exceptions import ValidationError
 from django.http import Http404, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from ivigapp.audit.services import audit_record, audit_record_many, audit_record_select
 from ivigapp.patients.access import access_patient, patients_for
 from ivigapp.patients.roles import ROLE_ADMIN, ROLE_NURSE, user_role
+from ivigapp.protocols.content.selectors import advice_texts
 from ivigapp.reactions import exports, services
 from ivigapp.reactions.models import Alert, InfusionEpisode, ReactionReview, SymptomReport
 from ivigapp.reactions.selectors import (
@@ -40,8 +42,13 @@ def _queue_context(request):
     alerts = list(queue_rows)
     audit_record_select(request.user, action="alert.queue", queryset=queue_rows, field="patient_id")
     now = timezone.now()
+    # The advice the patient saw, by its title in the nurse's language (one look-up for the page).
+    keys = {key for alert in alerts if alert.report and alert.report.decision for key in alert.report.decision.advice}
+    titles = advice_texts(keys, get_language()) if keys else {}
     for alert in alerts:
         alert.overdue = alert.acknowledged_at is None and alert.deadline_at <= now
+        if alert.report and alert.report.decision:
+            alert.advice_titles = [titles[k].title if k in titles else k for k in alert.report.decision.advice]
     return {"alerts": alerts, "now": now, "resolutions": Alert.Resolution.choices}
 
 

@@ -237,3 +237,21 @@ def test_the_queue_and_list_take_the_same_queries_for_10_and_1000_patients(
         response = client.get(url)
     assert response.status_code == 200
     assert len(small.captured_queries) == len(large.captured_queries)
+
+
+def test_the_queue_names_the_advice_the_patient_saw_in_the_nurses_language(client, admin_user, nurse, episode):
+    from django.utils.html import escape
+
+    from ivigapp.patients.roles import ROLE_ADMIN
+    from ivigapp.protocols.content.demo import content_demo_seed
+    from ivigapp.protocols.content.selectors import advice_texts
+    from tests.conftest import make_staff
+
+    content_demo_seed(author=admin_user, approver=make_staff("approver", ROLE_ADMIN))
+    shown = report(episode, red_flag_answers=red_flags("RF_CHEST")).decision.advice
+    client.force_login(nurse)
+    for language in ("en", "fr"):
+        page = client.get("/nurse/alerts/", HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        titles = advice_texts(shown, language)
+        assert titles and all(escape(titles[key].title) in page for key in titles)
+        assert not any(key in page for key in titles), "raw advice keys are for machines"
