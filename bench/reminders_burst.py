@@ -12,10 +12,15 @@ What it does, all on loopback and bounded (a total cap of about 6 minutes, `--ca
      the time each payload arrives;
   3. the baseline: a bare `pywebpush.webpush()` loop (encrypt + VAPID + POST, the same arguments
      channels.push_send uses, no database, no Celery) to the same receiver, in 1 and 2 processes;
+     webpush() opens a connection and signs a VAPID token per send. Then the same loop with one
+     keep-alive session and one VAPID signature ("x1 keep-alive"), the app's transport without
+     the database and Celery;
   4. N reminders (default 10,000) due at the same instant, written in bulk as test data;
-  5. real Celery workers (subprocesses, Redis broker, a private queue) and a dispatcher loop in
-     this process calling `reminders_dispatch(limit=1000)` every second, as beat would every
-     minute; it runs until every tag has arrived and every delivery is `sent`, or the cap;
+  5. real Celery workers (subprocesses, Redis broker, a private queue; `-c 2` prefork as the
+     Procfile) and a dispatcher loop in this process calling `reminders_dispatch(limit=1000)` every
+     second (beat's `reminders_dispatch_all` loops the same call until nothing is due); each call
+     publishes one send task per 100 deliveries. It runs until every tag has arrived and every
+     delivery is `sent`, or the cap;
   6. the figures: p50/p99 lag from due to received, sends/s, lost, duplicates by tag, CPU.
 
 Nothing here asserts on time; it prints what it measured, also when the burst did not finish.

@@ -289,7 +289,7 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
     for index, delivery in enumerate(deliveries):
         if timezone.now() - claimed_at > lease() / 2:
             rest = [d.pk for d in deliveries[index:]]
-            Delivery.objects.filter(pk__in=rest, status=Delivery.Status.SENDING).update(
+            Delivery.objects.filter(pk__in=rest, status=Delivery.Status.SENDING, claimed_at=claimed_at).update(
                 status=Delivery.Status.QUEUED, enqueued_at=timezone.now()
             )
             task.delay(rest)
@@ -302,17 +302,29 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
         else:
             outcome = channels.email_send(delivery)
         outcomes[delivery.pk] = outcome
-        if outcome == "sent":
-            Delivery.objects.filter(pk=delivery.pk).update(
-                status=Delivery.Status.SENT, sent_at=timezone.now(), last_error=""
-            )
-            continue
-        Delivery.objects.filter(pk=delivery.pk).update(status=Delivery.Status.FAILED, last_error=outcome[:200])
-        if delivery.channel == Delivery.Channel.PUSH:
+        delivery_record(delivery_id=delivery.pk, outcome=outcome)
+        if outcome != "sent" and delivery.channel == Delivery.Channel.PUSH:
             delivery_email_fallback(delivery=delivery)
     if accepted_by:
         PushSubscription.objects.filter(pk__in=accepted_by).update(last_success_at=timezone.now())
     return outcomes
+
+
+def delivery_record(*, delivery_id: int, outcome: str) -> None:
+    """Records one send's result at once (autocommit). One statement per send on the hot path of a
+    burst, so it is written out: the ORM's update() spent more CPU building it than the database
+    spent running it."""
+    sent = outcome == "sent"
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {Delivery._meta.db_table} SET status = %s, sent_at = %s, last_error = %s WHERE id = %s",  # noqa: S608
+            [
+                (Delivery.Status.SENT if sent else Delivery.Status.FAILED).value,
+                connection.ops.adapt_datetimefield_value(timezone.now()) if sent else None,
+                "" if sent else outcome[:200],
+                delivery_id,
+            ],
+        )
 
 
 def delivery_email_fallback(*, delivery: Delivery) -> Delivery | None:
