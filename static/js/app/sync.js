@@ -206,17 +206,22 @@ async function pull(id) {
     // One transaction per page: rows and cursor land together or not at all.
     await db.transaction("rw", db.rows, db.meta, db.outbox, async () => {
       if (answer.scopes_removed.length) await db.rows.clear();
-      const pending = await db.outbox.toArray();
+      // Pending local fields override pulled ones for display until they are sent.
+      const pending = new Map();
+      for (const m of await db.outbox.toArray()) {
+        if (m.kind === "upsert") pending.set(m.row_id, [...(pending.get(m.row_id) || []), m]);
+      }
+      const gone = [];
+      const rows = [];
       for (const change of answer.changes) {
         if (change.deleted) {
-          await db.rows.delete([change.table, change.id]);
+          gone.push([change.table, change.id]);
           continue;
         }
-        // Pending local fields override pulled ones for display until they are sent.
-        const mine = pending.filter((m) => m.row_id === change.id && m.kind === "upsert");
+        const mine = pending.get(change.id) || [];
         let row = change.row;
         for (const mutation of mine) row = { ...row, ...mutation.set };
-        await db.rows.put({
+        rows.push({
           table: change.table,
           id: change.id,
           version: change.version,
@@ -227,6 +232,9 @@ async function pull(id) {
           episode_id: row.episode_id || null,
         });
       }
+      // A page holds each row once, so the order of deletes and puts does not matter.
+      if (gone.length) await db.rows.bulkDelete(gone);
+      if (rows.length) await db.rows.bulkPut(rows);
       await db.outbox.where("id").belowOrEqual(answer.last_mutation_id).delete();
       await setMeta("cursor", answer.cursor);
       await setMeta("server_time_offset_ms", Date.parse(answer.server_time) - Date.now());
