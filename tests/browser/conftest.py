@@ -6,6 +6,8 @@ they fail: a browser test that silently did not run proves nothing.
 
 import os
 import shutil
+import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -60,9 +62,68 @@ def _close_pages_before_the_database_is_emptied(request):
     (autouse fixtures of conftest files come after the plugin's), so it is torn down before them.
     """
     yield
-    if "browser" in request.fixturenames:
-        for context in list(request.getfixturevalue("browser").contexts):
-            context.close()
+    if "browser" not in request.fixturenames:
+        return
+    for context in list(request.getfixturevalue("browser").contexts):
+        context.close()
+    _wait_for_requests_in_flight()
+
+
+def _wait_for_requests_in_flight(limit_seconds=20.0):
+    """A request the live server was serving when its page closed still runs; wait for it (its
+    database session goes idle) before the flush starts, up to a limit."""
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return
+    busy = """SELECT count(*) FROM pg_stat_activity WHERE datname = current_database()
+              AND pid <> pg_backend_pid() AND state IN ('active', 'idle in transaction')"""
+    deadline = time.monotonic() + limit_seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute(busy)
+            if cursor.fetchone()[0] == 0:
+                return
+            time.sleep(0.05)
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_survives_a_deadlock():
+    """The flush after a transactional test TRUNCATEs every table. A request the live server is
+    still finishing can take its locks in the other order; PostgreSQL then cancels the TRUNCATE as
+    a deadlock. The request ends a moment later, so the flush is tried again (at most 5 times)."""
+    from django.core.management.commands import flush
+    from django.db import OperationalError
+
+    original = flush.Command.handle
+
+    def handle(self, **options):
+        for attempt in range(5):
+            try:
+                return original(self, **options)
+            except Exception as error:  # flush wraps the database error in a CommandError
+                cause = error.__cause__ or error
+                if attempt == 4 or not (isinstance(cause, OperationalError) and "deadlock" in str(cause)):
+                    raise
+                print(f"flush: deadlock with {_sessions_busy()}; trying again", file=sys.stderr)
+                time.sleep(0.5)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
+def _sessions_busy() -> list:
+    from django.db import connection
+
+    if connection.vendor != "postgresql":
+        return []
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT state, left(query, 80) FROM pg_stat_activity WHERE datname = current_database() "
+            "AND pid <> pg_backend_pid()"
+        )
+        return cursor.fetchall()
 
 
 @pytest.fixture
