@@ -99,3 +99,24 @@ def episode(plan, weighed_patient):
             actor=user, episode=ep, at=start + timedelta(minutes=minutes), rate_ml_h=Decimal(rate)
         )
     return ep
+
+
+@pytest.fixture
+def drink_in_conflict(episode):
+    """During an infusion, a phone said 300 mL and a tablet 500 mL for the same drink of 250 mL:
+    the tablet's later value stands, the phone's is kept in the conflict."""
+    from ivigapp.reactions.models import HydrationLog
+    from ivigapp.sync.models import SyncConflict
+    from tests.sync.conftest import Device
+
+    user = episode.patient.user
+    drink = services.hydration_record(
+        actor=user, episode=episode, phase=HydrationLog.Phase.DURING, volume_ml=250, logged_at=timezone.now()
+    )
+    for volume in (300, 500):
+        device = Device(user)
+        device.write("hydration", drink.pk, set={"volume_ml": volume}, base_version=1, base={"volume_ml": 250})
+        assert device.push().status_code == 200
+    conflict = SyncConflict.objects.get()
+    assert (conflict.kept_value, conflict.other_value) == (500, 300)
+    return drink

@@ -3,33 +3,13 @@ the chosen value is written, the conflict is marked resolved for every device an
 nurse's list."""
 
 import pytest
-from django.utils import timezone
 
-from ivigapp.reactions import services
-from ivigapp.reactions.models import HydrationLog
 from ivigapp.sync.models import SyncConflict
 from tests.browser.pwa_support import PHONE, screen, service_worker_built, sign_in_to_app, synced, watch
 from tests.sync.conftest import Device
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 __all__ = ["service_worker_built"]
-
-
-@pytest.fixture
-def drink_in_conflict(episode):
-    """During an infusion, a phone said 300 mL and a tablet 500 mL for the same drink of 250 mL:
-    the tablet's later value stands, the phone's is kept in the conflict."""
-    user = episode.patient.user
-    drink = services.hydration_record(
-        actor=user, episode=episode, phase=HydrationLog.Phase.DURING, volume_ml=250, logged_at=timezone.now()
-    )
-    for volume in (300, 500):
-        device = Device(user)
-        device.write("hydration", drink.pk, set={"volume_ml": volume}, base_version=1, base={"volume_ml": 250})
-        assert device.push().status_code == 200
-    conflict = SyncConflict.objects.get()
-    assert (conflict.kept_value, conflict.other_value) == (500, 300)
-    return drink
 
 
 def test_choosing_a_value_settles_the_conflict_for_everyone(

@@ -2,11 +2,8 @@
 their nurse, never by anybody else, and never reopened."""
 
 import pytest
-from django.utils import timezone
 
 from ivigapp.audit.models import AuditEvent
-from ivigapp.reactions import services
-from ivigapp.reactions.models import HydrationLog
 from ivigapp.sync.models import SyncConflict
 from tests.sync.conftest import Device
 
@@ -14,15 +11,7 @@ pytestmark = pytest.mark.django_db
 
 
 @pytest.fixture
-def conflict(episode):
-    user = episode.patient.user
-    drink = services.hydration_record(
-        actor=user, episode=episode, phase=HydrationLog.Phase.DURING, volume_ml=250, logged_at=timezone.now()
-    )
-    for volume in (300, 500):
-        device = Device(user)
-        device.write("hydration", drink.pk, set={"volume_ml": volume}, base_version=1, base={"volume_ml": 250})
-        device.push()
+def conflict(drink_in_conflict):
     return SyncConflict.objects.get()
 
 
