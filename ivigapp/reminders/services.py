@@ -141,6 +141,8 @@ def _suppressions(reminders: list[Reminder]) -> dict:
         episode = reminder.episode
         if episode.deleted or episode.status == InfusionEpisode.Status.DEFERRED:
             reasons[reminder.pk] = "infusion_cancelled"
+        elif reminder.acknowledged_at:  # "Done" in the app before it was due
+            reasons[reminder.pk] = "acknowledged"
         elif reminder.kind == "premedication" and episode.premeds_taken:
             reasons[reminder.pk] = "premeds_logged"
         elif reminder.kind in ("hydration_day_before", "hydration_morning", "infusion_start") and episode.started_at:

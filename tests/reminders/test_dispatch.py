@@ -106,6 +106,17 @@ def test_a_logged_premedication_suppresses_its_reminder(upcoming, django_capture
     assert not Delivery.objects.filter(reminder=premed).exists()
 
 
+def test_a_reminder_marked_done_before_it_is_due_is_not_sent(upcoming, django_capture_on_commit_callbacks):
+    from ivigapp.reminders.services import reminder_acknowledge
+
+    start = Reminder.objects.get(episode=upcoming, kind="infusion_start")
+    reminder_acknowledge(actor=upcoming.patient.user, reminder=start)
+    dispatch_at(start.due_at, django_capture_on_commit_callbacks)
+    start.refresh_from_db()
+    assert (start.status, start.suppressed_reason) == ("suppressed", "acknowledged")
+    assert not Delivery.objects.filter(reminder=start).exists()
+
+
 def test_a_completed_check_suppresses_its_reminder(episode, django_capture_on_commit_callbacks):
     from tests.clinical_fixtures import NO_RED_FLAGS
 
