@@ -262,6 +262,7 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
     # One parser per table, reused: building a DRF serializer copies all its fields.
     parsers = {name: TABLES[name].create() for name in {m["table"] for m in run}}
     results: dict[int, dict] = {}
+    touched: dict[tuple, list] = {}  # (table, patient) -> row ids: what a nurse's push is audited for
     entries, entry_mutations, single = [], [], []
     for mutation in run:
         episode = episodes.get(_uuid((mutation.get("set") or {}).get("episode_id")))
@@ -270,6 +271,7 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
         if role not in (ROLE_PATIENT, ROLE_NURSE) or not plain:
             single.append(mutation)
             continue
+        touched.setdefault((mutation["table"], episode.patient_id), []).append(row_id)
         try:
             fields = dict(parsers[mutation["table"]].run_validation(mutation["set"]))
         except serializers.ValidationError as error:
@@ -281,9 +283,7 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
         )
         entry_mutations.append(mutation)
     outcomes = diary_entries_record(actor=user, entries=entries, client_id=client.pk)
-    touched: dict[tuple, list] = {}
-    for mutation, entry, outcome in zip(entry_mutations, entries, outcomes, strict=True):
-        touched.setdefault((mutation["table"], entry.episode.patient_id), []).append(entry.row_id)
+    for mutation, outcome in zip(entry_mutations, outcomes, strict=True):
         if isinstance(outcome, ValidationError):
             results[mutation["id"]] = _reject(mutation, "validation", _errors(outcome))
         else:
@@ -325,7 +325,9 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
         new = [upcast(m) for m in mutations if m["id"] > client.last_mutation_id]
         for offset, mutation in enumerate(new):
             if mutation["id"] != client.last_mutation_id + 1 + offset:
-                raise MutationGap(client.last_mutation_id + 1 + offset)
+                # Nothing of this request is applied, so the next id the server wants is still the
+                # first one: the device renumbers its queue from there and loses nothing.
+                raise MutationGap(client.last_mutation_id + 1)
         done = 0
         while done < len(new) and time.monotonic() - started <= settings.SYNC_PUSH_SECONDS:
             run = _run_from(new, done) or [new[done]]

@@ -145,3 +145,21 @@ def test_a_nurse_batch_is_audited_per_patient_and_table(episode, nurse):
     assert audited == sorted(m["row_id"] for m in sent)
     assert {e.patient_id for e in events} == {episode.patient_id}
     assert all(row.entered_by == "nurse" for row in VialUsage.objects.all())
+
+
+def test_a_hole_in_the_queue_names_the_first_id_the_server_still_wants(episode):
+    """Ids 1, 2, 4: nothing is applied, so the server still wants 1 (naming 3 would make the
+    device drop 1 and 2 as if they had been applied)."""
+    device = Device(episode.patient.user)
+    sent = [entry(device, episode.pk, i) for i in range(4)]
+    response = device.push([sent[0], sent[1], sent[3]])
+    assert response.status_code == 409 and response.json() == {"error": "mutation_gap", "expected": 1}
+    assert not MutationLog.objects.exists() and not VialUsage.objects.exists()
+
+
+def test_a_nurse_push_that_fails_to_parse_is_audited_too(episode, nurse):
+    device = Device(nurse)
+    bad = device.write("vitals", set={"episode_id": str(episode.pk), "measured_at": "yesterday"})
+    assert device.push().json()["results"][0]["reason"] == "validation"
+    event = AuditEvent.objects.get(actor_id=nurse.pk, action="sync.push.vitals")
+    assert event.object_ids == [bad["row_id"]] and event.patient_id == episode.patient_id
