@@ -1,6 +1,7 @@
 """Reminders: planned as rows in the patient's time zone, claimed by a dispatcher, sent through
 outbox rows with a lease. Never a far-future Celery ETA (the broker would redeliver it)."""
 
+import logging
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -16,6 +17,8 @@ from ivigapp.reactions.models import FollowUpCheck, InfusionEpisode
 from ivigapp.reminders import channels
 from ivigapp.reminders.models import Delivery, PushSubscription, Reminder, ReminderPlan, ReminderPreference
 from ivigapp.reminders.planning import DEFAULT_PLAN, after_quiet_hours, in_quiet_hours, local_label, step_due
+
+logger = logging.getLogger(__name__)
 
 # Delivery ids per send task: large enough that a worker's per-task costs (the broker round trip,
 # a database connection) vanish per send, small enough that a burst spreads over every pool process
@@ -298,11 +301,17 @@ def deliveries_send(*, delivery_ids: list[int]) -> dict[int, str]:
             for pk in rest:
                 outcomes[pk] = "requeued"
             break
-        if delivery.channel == Delivery.Channel.PUSH:
-            outcome, accepted = channels.push_send(delivery, subscriptions.get(delivery.reminder.patient.user_id, []))
-            accepted_by.update(accepted)
-        else:
-            outcome = channels.email_send(delivery)
+        try:
+            if delivery.channel == Delivery.Channel.PUSH:
+                outcome, accepted = channels.push_send(
+                    delivery, subscriptions.get(delivery.reminder.patient.user_id, [])
+                )
+                accepted_by.update(accepted)
+            else:
+                outcome = channels.email_send(delivery)
+        except Exception as error:  # noqa: BLE001 (one refused address must not stop the chunk)
+            outcome = f"error:{type(error).__name__}"
+            logger.warning("delivery %s failed: %s", delivery.pk, type(error).__name__)
         outcomes[delivery.pk] = outcome
         delivery_record(delivery_id=delivery.pk, outcome=outcome)
         if outcome != "sent" and delivery.channel == Delivery.Channel.PUSH:

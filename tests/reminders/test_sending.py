@@ -249,3 +249,24 @@ def test_the_transport_honours_the_proxy_variables_as_requests_reads_them(monkey
     direct = channels.PushTransport.pool_for("https://push.internal")
     assert isinstance(proxied, urllib3.ProxyManager) and proxied.proxy.host == "proxy.invalid"
     assert not isinstance(direct, urllib3.ProxyManager)
+
+
+def test_a_send_that_fails_does_not_stop_the_rest_of_its_chunk(weighed_patient, plan, sent_tasks, monkeypatch):
+    """The mail server refuses the first message (SMTPRecipientsRefused, or a dropped connection):
+    that delivery is failed, the others in its chunk are still sent."""
+    import smtplib
+
+    deliveries = queued_deliveries(weighed_patient, plan, 3)
+    real_send_mail, calls = channels.send_mail, []
+
+    def refuse_the_first(*args, **kwargs):
+        calls.append(args)
+        if len(calls) == 1:
+            raise smtplib.SMTPRecipientsRefused({args[3][0]: (550, b"mailbox unavailable")})
+        return real_send_mail(*args, **kwargs)
+
+    monkeypatch.setattr(channels, "send_mail", refuse_the_first)
+    outcomes = services.deliveries_send(delivery_ids=[d.pk for d in deliveries])
+    assert [outcomes[d.pk] for d in deliveries] == ["error:SMTPRecipientsRefused", "sent", "sent"]
+    assert [Delivery.objects.get(pk=d.pk).status for d in deliveries] == ["failed", "sent", "sent"]
+    assert len(mail.outbox) == 2
