@@ -22,7 +22,7 @@ from django.utils import timezone
 from ivigapp.reactions import services as diary
 from ivigapp.reminders import channels, services
 from ivigapp.reminders.models import Delivery, PushSubscription, Reminder, ReminderPreference
-from tests.browser.pwa_support import PHONE, ROOT, screen, service_worker_built, sign_in_to_app, watch
+from tests.browser.pwa_support import PHONE, ROOT, screen, service_worker_built, sign_in_to_app, synced, watch
 from tests.reminders.test_dispatch import FORBIDDEN_IN_PAYLOAD
 
 pytestmark = [
@@ -385,3 +385,27 @@ def test_signing_out_stops_push_reminders_for_this_phone(app, upcoming):
         page.click("#sign-out")
     page.wait_for_selector("#id_username")
     assert not PushSubscription.objects.exists(), "the server would keep pushing to a signed-out phone"
+
+
+def test_home_stops_asking_about_a_sent_reminder_once_it_no_longer_applies(app, upcoming):
+    """A sent "Infusion time" waits on Home; once that infusion has started it is no longer listed,
+    and a sent reminder from more than half a day ago is not listed as waiting either."""
+    old = Reminder.objects.filter(episode=upcoming.episode).exclude(pk=upcoming.pk).first()
+    Reminder.objects.filter(pk=old.pk).update(
+        status="dispatched", due_at=timezone.now() - timedelta(hours=13), acknowledged_at=None
+    )
+    page = app()
+    page.wait_for_selector(f"#reminder-status a[href='#/reminder/{upcoming.pk}']")
+    assert page.locator(f"#reminder-status a[href='#/reminder/{old.pk}']").count() == 0
+
+    episode = upcoming.episode
+    diary.episode_start(actor=episode.patient.user, episode=episode, started_at=timezone.now())
+    page.evaluate("() => window.ivigapp.syncNow()")
+    synced(page)
+    screen(page, "#/settings")
+    screen(page, "#/")
+    page.wait_for_selector("#reminder-status .reminder-list, #reminder-status p.hint")
+    page.wait_for_function(
+        "id => !document.querySelector(`#reminder-status a[href='#/reminder/${id}']`)", arg=str(upcoming.pk)
+    )
+    assert page.problems == []

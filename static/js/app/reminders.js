@@ -4,7 +4,7 @@
 // reminder's id, so what it is about is read here from the reminders API; the last list read is
 // kept on the phone so the screen still says something offline.
 import { append, field, format, formatDateTime, gettext, h, ngettext } from "./dom.js";
-import { getMeta, setMeta } from "./store.js";
+import { getMeta, rowsOf, setMeta } from "./store.js";
 import { api, SyncStop } from "./sync.js";
 
 const SNOOZE_MINUTES = [15, 30, 60, 120];
@@ -198,15 +198,26 @@ export async function render(ctx) {
   ];
 }
 
-function upcoming(list) {
+// A sent reminder waits for an answer while it still means something: not once its infusion has
+// started (for the ones before an infusion), and not after half a day.
+const BEFORE_START = new Set(["hydration_day_before", "hydration_morning", "premedication", "infusion_start"]);
+const WAITS_MS = 12 * 3600 * 1000;
+
+function upcoming(list, started) {
   const now = Date.now();
-  const waiting = list.filter((r) => r.status === "dispatched" && !r.acknowledged_at);
+  const waiting = list.filter(
+    (r) =>
+      r.status === "dispatched" &&
+      !r.acknowledged_at &&
+      now - Date.parse(r.due_at) < WAITS_MS &&
+      !(BEFORE_START.has(r.kind) && started.has(r.episode_id)),
+  );
   const next = list.filter((r) => r.status === "pending" && Date.parse(r.due_at) >= now - 60000);
   return [...waiting, ...next.slice(0, NEXT_SHOWN)];
 }
 
-function reminderItems(list, tz) {
-  const shown = upcoming(list);
+function reminderItems(list, tz, started) {
+  const shown = upcoming(list, started);
   if (!shown.length) return h("p", { class: "hint" }, gettext("No reminders are planned right now."));
   return h(
     "ul",
@@ -242,7 +253,8 @@ export function remindersCard(ctx) {
   const body = h("div", { id: "reminder-status" });
   const fill = async (list, note) => {
     const noteNode = note ? h("p", { class: "warning", id: "reminders-note" }, note) : "";
-    body.replaceChildren(noteNode, reminderItems(list, tz), pushLine(await pushState()));
+    const started = new Set((await rowsOf("infusion_episode")).filter((e) => e.started_at).map((e) => e.id));
+    body.replaceChildren(noteNode, reminderItems(list, tz, started), pushLine(await pushState()));
   };
   (async () => {
     const cached = await remindersCached();
