@@ -57,13 +57,13 @@ def protocol(product):
     )
 
 
-@pytest.fixture
-def weighed_patient(patient, admin_user):
+def patient_weigh(patient, admin):
+    """A 70 kg, 165 cm woman's measurements from three days ago, through the services."""
     patient.sex_for_ibw = "F"
     patient.save(update_fields=["sex_for_ibw"])
     for kind, value in (("weight_kg", "70"), ("height_cm", "165")):
         patient_services.measurement_record(
-            actor=admin_user,
+            actor=admin,
             patient=patient,
             kind=kind,
             value=Decimal(value),
@@ -73,11 +73,11 @@ def weighed_patient(patient, admin_user):
     return patient
 
 
-@pytest.fixture
-def plan(weighed_patient, product, protocol, admin_user):
+def plan_standard(patient, admin, product, protocol):
+    """0.4 g/kg every 21 days on the actual weight, through the services."""
     return services.plan_create(
-        actor=admin_user,
-        patient=weighed_patient,
+        actor=admin,
+        patient=patient,
         product=product,
         rate_protocol=protocol,
         dose_g_per_kg=Decimal("0.4"),
@@ -87,13 +87,30 @@ def plan(weighed_patient, product, protocol, admin_user):
     )
 
 
+def infusion_open(patient, plan, *, hours_ago=2):
+    """An infusion of `plan` scheduled and started `hours_ago` hours ago, through the services."""
+    start = timezone.now() - timedelta(hours=hours_ago)
+    episode = services.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
+    services.episode_start(actor=patient.user, episode=episode, started_at=start)
+    return episode
+
+
+@pytest.fixture
+def weighed_patient(patient, admin_user):
+    return patient_weigh(patient, admin_user)
+
+
+@pytest.fixture
+def plan(weighed_patient, product, protocol, admin_user):
+    return plan_standard(weighed_patient, admin_user, product, protocol)
+
+
 @pytest.fixture
 def episode(plan, weighed_patient):
     """An infusion started 2 hours ago, titrated 70 → 140 → 210 mL/h at 0, 30 and 60 minutes."""
     user = weighed_patient.user
-    start = timezone.now() - timedelta(hours=2)
-    ep = services.episode_schedule(actor=user, patient=weighed_patient, plan=plan, scheduled_start=start)
-    services.episode_start(actor=user, episode=ep, started_at=start)
+    ep = infusion_open(weighed_patient, plan)
+    start = ep.started_at
     for minutes, rate in ((0, 35), (30, 70), (60, 140)):
         services.rate_change_record(
             actor=user, episode=ep, at=start + timedelta(minutes=minutes), rate_ml_h=Decimal(rate)

@@ -18,7 +18,6 @@ import threading
 import time
 import uuid
 from datetime import timedelta
-from decimal import Decimal
 
 import pytest
 from django.db import connection, connections, transaction
@@ -29,6 +28,7 @@ from ivigapp.reactions import services
 from ivigapp.reactions.models import HydrationLog, InfusionEpisode
 from ivigapp.sync.models import patient_scope_id
 from ivigapp.sync.tables import TABLES
+from tests.clinical_fixtures import infusion_open, patient_weigh, plan_standard
 from tests.conftest import make_patient
 from tests.sync.faultproxy import http_session
 
@@ -51,31 +51,8 @@ MAX_PAGES = 2000  # bound on any pull loop
 
 def open_episode(patient, product, protocol, admin_user) -> InfusionEpisode:
     """A plan and an infusion started two hours ago, made through the services."""
-    patient.sex_for_ibw = "F"
-    patient.save(update_fields=["sex_for_ibw"])
-    for kind, value in (("weight_kg", "70"), ("height_cm", "165")):
-        patient_services.measurement_record(
-            actor=admin_user,
-            patient=patient,
-            kind=kind,
-            value=Decimal(value),
-            measured_on=timezone.localdate() - timedelta(days=3),
-            source="clinic",
-        )
-    plan = services.plan_create(
-        actor=admin_user,
-        patient=patient,
-        product=product,
-        rate_protocol=protocol,
-        dose_g_per_kg=Decimal("0.4"),
-        weight_method="actual",
-        interval_days=21,
-        has_step_down_instruction=True,
-    )
-    start = timezone.now() - timedelta(hours=2)
-    episode = services.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
-    services.episode_start(actor=patient.user, episode=episode, started_at=start)
-    return episode
+    patient_weigh(patient, admin_user)
+    return infusion_open(patient, plan_standard(patient, admin_user, product, protocol))
 
 
 @pytest.fixture

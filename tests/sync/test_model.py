@@ -26,7 +26,7 @@ import itertools
 import sys
 import uuid
 from collections import Counter, defaultdict
-from datetime import date, timedelta
+from datetime import timedelta
 from decimal import Decimal
 
 import pytest
@@ -42,6 +42,7 @@ from ivigapp.reactions.models import HydrationLog
 from ivigapp.sync.models import MutationLog, SyncClient, SyncConflict, patient_scope_id
 from ivigapp.sync.pull import cursor_load
 from ivigapp.sync.tables import TABLES
+from tests.clinical_fixtures import infusion_open, patient_weigh, plan_standard
 from tests.conftest import make_patient, make_staff
 from tests.reactions.conftest import red_flags
 from tests.sync.conftest import Device
@@ -106,32 +107,10 @@ def infusing_patient(username, *, region, admin, product, protocol, nurse):
 
 
 def infusion_start(patient, *, admin, product, protocol):
-    """Weighs the patient, gives them a plan and starts an infusion, through the services."""
-    patient.sex_for_ibw = "F"
-    patient.save(update_fields=["sex_for_ibw"])
-    for kind, value in (("weight_kg", "70"), ("height_cm", "165")):
-        patient_services.measurement_record(
-            actor=admin,
-            patient=patient,
-            kind=kind,
-            value=Decimal(value),
-            measured_on=date.today() - timedelta(days=3),
-            source="clinic",
-        )
-    plan = services.plan_create(
-        actor=admin,
-        patient=patient,
-        product=product,
-        rate_protocol=protocol,
-        dose_g_per_kg=Decimal("0.4"),
-        weight_method="actual",
-        interval_days=21,
-        has_step_down_instruction=True,
-    )
-    start = timezone.now() - timedelta(hours=2)
-    episode = services.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
-    services.episode_start(actor=patient.user, episode=episode, started_at=start)
-    services.rate_change_record(actor=patient.user, episode=episode, at=start, rate_ml_h=Decimal(35))
+    """Weighs the patient, gives them a plan and starts an infusion at 35 mL/h, through the services."""
+    patient_weigh(patient, admin)
+    episode = infusion_open(patient, plan_standard(patient, admin, product, protocol))
+    services.rate_change_record(actor=patient.user, episode=episode, at=episode.started_at, rate_ml_h=Decimal(35))
     return episode
 
 
