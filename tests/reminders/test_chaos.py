@@ -14,14 +14,12 @@ from pathlib import Path
 
 import pytest
 from django.db import connections
-from django.utils import timezone
 
 from ivigapp.celery import app as celery_app
-from ivigapp.reactions.models import InfusionEpisode
 from ivigapp.reminders import services
 from ivigapp.reminders.models import Delivery, Reminder
-from ivigapp.sync.models import SyncScope, patient_scope_id
 from tests.core.test_worker import database_url_for_worker
+from tests.reminders.conftest import due_reminders
 
 ROOT = Path(__file__).resolve().parents[2]
 pytestmark = [
@@ -37,38 +35,6 @@ pytestmark = [
 REMINDERS = 1000
 KILLS = 10
 LEASE_SECONDS = 3
-
-
-def due_reminders(patient, plan, count):
-    """Test data only: many infusions with one due reminder each, written in bulk."""
-    scope, _ = SyncScope.objects.get_or_create(id=patient_scope_id(patient.pk))
-    now = timezone.now()
-    episodes = InfusionEpisode.objects.bulk_create(
-        [
-            InfusionEpisode(
-                patient=patient,
-                plan=plan,
-                scheduled_start=now + timedelta(minutes=30),
-                scope=scope,
-                entered_by="patient",
-                entered_by_user=patient.user,
-            )
-            for _ in range(count)
-        ]
-    )
-    Reminder.objects.bulk_create(
-        [
-            Reminder(
-                patient=patient,
-                episode=e,
-                kind="infusion_start",
-                due_at=now - timedelta(seconds=5),
-                local_due="test",
-                safety_critical=True,
-            )
-            for e in episodes
-        ]
-    )
 
 
 class Worker:
@@ -119,7 +85,7 @@ def test_sigkill_during_dispatch_loses_nothing_and_shows_nothing_twice(
     services.push_subscribe(
         user=weighed_patient.user, endpoint=sub["endpoint"], p256dh=sub["keys"]["p256dh"], auth=sub["keys"]["auth"]
     )
-    due_reminders(weighed_patient, plan, REMINDERS)
+    due_reminders(weighed_patient, plan, REMINDERS, ago=timedelta(seconds=5), safety_critical=True)
     queue = f"chaos-{uuid.uuid4().hex[:8]}"
     celery_app.conf.task_default_queue = queue
     worker = Worker(queue, tmp_path)

@@ -23,34 +23,9 @@ from ivigapp.reminders.vapid import (
     vapid_authorization,
     vapid_authorization_forget,
 )
-from ivigapp.sync.models import SyncScope, patient_scope_id
+from tests.reminders.conftest import due_reminders
 
 pytestmark = pytest.mark.django_db
-
-
-def due_reminders(patient, plan, count, kind="infusion_start"):
-    """Test data only: `count` infusions with one reminder each, due a minute ago."""
-    scope, _ = SyncScope.objects.get_or_create(id=patient_scope_id(patient.pk))
-    now = timezone.now()
-    episodes = InfusionEpisode.objects.bulk_create(
-        [
-            InfusionEpisode(
-                patient=patient,
-                plan=plan,
-                scheduled_start=now + timedelta(minutes=30),
-                scope=scope,
-                entered_by="patient",
-                entered_by_user=patient.user,
-            )
-            for _ in range(count)
-        ]
-    )
-    return Reminder.objects.bulk_create(
-        [
-            Reminder(patient=patient, episode=e, kind=kind, due_at=now - timedelta(minutes=1), local_due="test")
-            for e in episodes
-        ]
-    )
 
 
 def subscribe(patient, receiver):
