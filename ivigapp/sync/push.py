@@ -247,8 +247,11 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
     which gives it exactly the single-mutation result.
     """
     role = user_role(user)
+    if role not in (ROLE_PATIENT, ROLE_NURSE):
+        return [_apply(user, client, m) for m in run]
+    names = {m["table"] for m in run}
     existing = set()
-    for name in {m["table"] for m in run}:
+    for name in names:
         ids = [_uuid(m["row_id"]) for m in run if m["table"] == name]
         found = TABLES[name].model.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", flat=True)
         existing |= {(name, pk) for pk in found}
@@ -260,15 +263,14 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
         ).select_related("patient")
     }
     # One parser per table, reused: building a DRF serializer copies all its fields.
-    parsers = {name: TABLES[name].create() for name in {m["table"] for m in run}}
+    parsers = {name: TABLES[name].create() for name in names}
     results: dict[int, dict] = {}
     touched: dict[tuple, list] = {}  # (table, patient) -> row ids: what a nurse's push is audited for
     entries, entry_mutations, single = [], [], []
     for mutation in run:
         episode = episodes.get(_uuid((mutation.get("set") or {}).get("episode_id")))
         row_id = _uuid(mutation["row_id"])
-        plain = row_id is not None and episode is not None and (mutation["table"], row_id) not in existing
-        if role not in (ROLE_PATIENT, ROLE_NURSE) or not plain:
+        if row_id is None or episode is None or (mutation["table"], row_id) in existing:
             single.append(mutation)
             continue
         touched.setdefault((mutation["table"], episode.patient_id), []).append(row_id)
