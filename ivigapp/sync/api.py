@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.decorators import api_view
 from rest_framework.response import Response
 
+from ivigapp.sync.fastparse import DEFER, compile_serializer
 from ivigapp.sync.models import SyncClient
 from ivigapp.sync.pull import pull_changes
 from ivigapp.sync.push import MutationGap, push_apply
@@ -57,6 +58,9 @@ class PushIn(serializers.Serializer):
     client_id = serializers.UUIDField()
     schema_version = serializers.IntegerField(min_value=1)
     mutations = serializers.ListField(child=MutationIn(), max_length=500, allow_empty=True)
+
+
+_push_parse = compile_serializer(PushIn)
 
 
 class MutationResult(serializers.Serializer):
@@ -148,13 +152,16 @@ def clients(request):
 def push(request):
     if len(request.body) > settings.SYNC_PUSH_MAX_BYTES:
         return Response({"error": "too_large"}, status=status.HTTP_413_REQUEST_ENTITY_TOO_LARGE)
-    data = PushIn(data=request.data)
-    data.is_valid(raise_exception=True)
-    too_old = _schema_check(data.validated_data["schema_version"])
+    validated = _push_parse(request.data)
+    if validated is DEFER:  # anything unusual, and every error message, is PushIn's to decide
+        data = PushIn(data=request.data)
+        data.is_valid(raise_exception=True)
+        validated = data.validated_data
+    too_old = _schema_check(validated["schema_version"])
     if too_old:
         return too_old
-    client = _client(request, data.validated_data["client_id"])
-    mutations = [_plain(m) for m in data.validated_data["mutations"]]
+    client = _client(request, validated["client_id"])
+    mutations = [_plain(m) for m in validated["mutations"]]
     try:
         result = push_apply(user=request.user, client_id=client.pk, mutations=mutations)
     except MutationGap as gap:

@@ -19,6 +19,7 @@ from ivigapp.patients.models import Patient
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
 from ivigapp.reactions.models import Alert, AlertNote, InfusionEpisode
 from ivigapp.reactions.services import ENTRY_BUILDERS, DiaryEntry, diary_entries_record
+from ivigapp.sync.fastparse import DEFER, compile_serializer
 from ivigapp.sync.models import MutationLog, SyncClient, SyncConflict
 from ivigapp.sync.stamp import stamp_row
 from ivigapp.sync.tables import NURSE, PATIENT, TABLES, Context, create_row, current_value, update_row
@@ -238,6 +239,9 @@ def _run_from(mutations: list[dict], start: int) -> list[dict]:
     return run
 
 
+_CREATE_PARSE = {name: compile_serializer(TABLES[name].create) for name in ENTRY_BUILDERS}
+
+
 def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
     """A run of appendable mutations, set-wise: one look-up of the rows that already exist per
     table, one of the infusions (through the access module), one diary_entries_record call.
@@ -262,8 +266,8 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
             pk__in=episode_ids, deleted=False, patient__in=patients_for(user)
         ).select_related("patient")
     }
-    # One parser per table, reused: building a DRF serializer copies all its fields.
-    parsers = {name: TABLES[name].create() for name in names}
+    # One DRF parser per table, for what the quick parse leaves to it: building one copies all its fields.
+    parsers = {}
     results: dict[int, dict] = {}
     touched: dict[tuple, list] = {}  # (table, patient) -> row ids: what a nurse's push is audited for
     entries, entry_mutations, single = [], [], []
@@ -275,7 +279,11 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
             continue
         touched.setdefault((mutation["table"], episode.patient_id), []).append(row_id)
         try:
-            fields = dict(parsers[mutation["table"]].run_validation(mutation["set"]))
+            fields = _CREATE_PARSE[mutation["table"]](mutation["set"])
+            if fields is DEFER:
+                if mutation["table"] not in parsers:
+                    parsers[mutation["table"]] = TABLES[mutation["table"]].create()
+                fields = dict(parsers[mutation["table"]].run_validation(mutation["set"]))
         except serializers.ValidationError as error:
             results[mutation["id"]] = _reject(mutation, "validation", _errors(error))
             continue
