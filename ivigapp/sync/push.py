@@ -14,6 +14,7 @@ from rest_framework import serializers
 
 from ivigapp.audit.models import AuditEvent
 from ivigapp.audit.services import audit_record
+from ivigapp.core.bulk import insert_new
 from ivigapp.patients.access import patients_for
 from ivigapp.patients.models import Patient
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
@@ -343,9 +344,12 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
             run = _run_from(new, done) or [new[done]]
             results.extend(_apply_run(user, client, run) if _appendable(run[0]) else [_apply(user, client, run[0])])
             done += len(run)
-        MutationLog.objects.bulk_create(
-            MutationLog(client=client, mutation_id=m["id"], payload=m, result=r["status"], response=r)
-            for m, r in zip(new[:done], results[len(replays) :], strict=True)
+        insert_new(
+            MutationLog,
+            [
+                MutationLog(client=client, mutation_id=m["id"], payload=m, result=r["status"], response=r)
+                for m, r in zip(new[:done], results[len(replays) :], strict=True)
+            ],
         )
         if done:
             client.last_mutation_id = new[done - 1]["id"]

@@ -8,7 +8,7 @@ naive or impossible times, padded text, surrogates, wrong types, out-of-range nu
 
 import string
 import uuid
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, timedelta
 from datetime import timezone as dt_timezone
 from decimal import Decimal
 
@@ -25,7 +25,7 @@ from ivigapp.sync.tables import TABLES
 CREATE_SERIALIZERS = sorted({t.create for t in TABLES.values() if t.create}, key=lambda s: s.__name__)
 SERIALIZERS = [*CREATE_SERIALIZERS, MutationIn, ClientIn, PullIn]
 
-ZONES = [dt_timezone.utc, dt_timezone(timedelta(hours=1)), dt_timezone(timedelta(hours=-5, minutes=-30))]
+ZONES = [UTC, dt_timezone(timedelta(hours=1)), dt_timezone(timedelta(hours=-5, minutes=-30))]
 
 AWKWARD = st.sampled_from(
     [

@@ -4,6 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ivigapp.core.bulk import insert_new
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
 from ivigapp.reactions.models import EnteredBy
 from ivigapp.sync.stamp import stamp_row, stamp_rows
@@ -54,7 +55,7 @@ def save_new_many(rows: list, *, client_id=None) -> None:
     for row in rows:
         by_model.setdefault(type(row), []).append(row)
     for model, same in by_model.items():
-        model.objects.bulk_create(same)
+        insert_new(model, same)
 
 
 def save_changed(row, fields: list[str], *, patient_id, client_id=None) -> None:
