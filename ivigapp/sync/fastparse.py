@@ -46,7 +46,7 @@ def _bounds(field):
 def _integer(field):
     low, high = _bounds(field)
 
-    def check(value):
+    def check(value, zone):
         if type(value) is not int or not -_BIG < value < _BIG:
             return _NO
         if (low is not None and value < low) or (high is not None and value > high):
@@ -61,7 +61,7 @@ def _char(field):
         return None
     low, high = field.min_length, field.max_length
 
-    def check(value):
+    def check(value, zone):
         if type(value) is not str or value != value.strip() or "\x00" in value:
             return _NO
         if value == "":
@@ -81,7 +81,7 @@ def _char(field):
 def _choice(field):
     values = field.choice_strings_to_values
 
-    def check(value):
+    def check(value, zone):
         if type(value) is not str or value == "":
             return _NO
         return values.get(value, _NO)
@@ -93,7 +93,7 @@ def _uuid(field):
     if field.uuid_format != "hex_verbose":
         return None
 
-    def check(value):
+    def check(value, zone):
         if type(value) is not str:
             return _NO
         try:
@@ -108,7 +108,7 @@ def _datetime(field):
     if getattr(field, "input_formats", None) not in (None, [f.ISO_8601]) or hasattr(field, "timezone"):
         return None
 
-    def check(value):
+    def check(value, zone):
         if type(value) is not str:
             return _NO
         try:
@@ -118,7 +118,7 @@ def _datetime(field):
         if parsed.tzinfo is None or parsed.utcoffset() is None:
             return _NO  # naive: DRF places it in the current time zone and checks it exists there
         try:
-            return parsed.astimezone(timezone.get_current_timezone())
+            return parsed.astimezone(zone)
         except OverflowError:
             return _NO
 
@@ -129,7 +129,7 @@ def _date(field):
     if getattr(field, "input_formats", None) not in (None, [f.ISO_8601]):
         return None
 
-    def check(value):
+    def check(value, zone):
         if type(value) is not str:
             return _NO
         try:
@@ -141,7 +141,7 @@ def _date(field):
 
 
 def _boolean(field):
-    def check(value):
+    def check(value, zone):
         return value if value is True or value is False else _NO
 
     return check
@@ -151,7 +151,7 @@ def _dict(field):
     if type(field.child) is not f._UnvalidatedField or not field.allow_empty:
         return None
 
-    def check(value):
+    def check(value, zone):
         return dict(value) if type(value) is dict else _NO
 
     return check
@@ -160,7 +160,7 @@ def _dict(field):
 def _own(field):
     """Any other field: its own run_validation, without the serializer around it."""
 
-    def check(value):
+    def check(value, zone):
         try:
             return field.run_validation(value)
         except (serializers.ValidationError, f.SkipField):
@@ -184,14 +184,14 @@ _CHECKERS = {
 def _list_of(field, child_parse):
     low, high, allow_empty = field.min_length, field.max_length, field.allow_empty
 
-    def check(value):
+    def check(value, zone):
         if type(value) is not list or (not value and not allow_empty):
             return _NO
         if (high is not None and len(value) > high) or (low is not None and len(value) < low):
             return _NO
         out = []
         for item in value:
-            parsed = child_parse(item)
+            parsed = child_parse(item, zone)
             if parsed is DEFER:
                 return _NO
             out.append(parsed)
@@ -225,7 +225,7 @@ def compile_serializer(serializer_class):
     (update) parse always goes through the serializer."""
     serializer = serializer_class()
     if not _compilable(serializer):
-        return lambda data: DEFER
+        return lambda data, zone=None: DEFER
     plan = []
     for name, fld in serializer.fields.items():
         if fld.required:
@@ -236,9 +236,10 @@ def compile_serializer(serializer_class):
             missing = fld.get_default  # called per document: a callable default gives a fresh value
         plan.append((name, _checker(fld), fld.allow_null, missing))
 
-    def parse(data):
+    def parse(data, zone=None):
         if type(data) is not dict:
             return DEFER
+        zone = zone or timezone.get_current_timezone()  # DRF's DateTimeField reads it per field
         out = {}
         for name, check, allow_null, missing in plan:
             if name not in data:
@@ -253,7 +254,7 @@ def compile_serializer(serializer_class):
                     return DEFER
                 out[name] = None
                 continue
-            value = check(value)
+            value = check(value, zone)
             if value is _NO:
                 return DEFER
             out[name] = value

@@ -347,7 +347,7 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
         insert_new(
             MutationLog,
             [
-                MutationLog(client=client, mutation_id=m["id"], payload=m, result=r["status"], response=r)
+                MutationLog(client_id=client.pk, mutation_id=m["id"], payload=m, result=r["status"], response=r)
                 for m, r in zip(new[:done], results[len(replays) :], strict=True)
             ],
         )

@@ -27,15 +27,19 @@ def not_in_future(value: datetime | None, field: str, errors: dict) -> None:
         errors.setdefault(field, _("This time is in the future."))
 
 
+# What full_clean leaves out: relations the service resolved itself, and the bookkeeping the
+# server sets (entered_by, and the sync columns that stamp_row fills in after validation).
+NOT_INPUT = [
+    *("scope", "patient", "episode", "entered_by_user", "plan", "alert", "report"),
+    *("entered_by", "version", "server_version", "deleted", "updated_by_client", "received_at"),
+]
+
+
 def validate_row(row, errors: dict | None = None) -> None:
     """Field validators of the model plus errors the service found, raised together."""
     errors = dict(errors or {})
     try:
-        row.full_clean(
-            exclude=["scope", "patient", "episode", "entered_by_user", "plan", "alert", "report"],
-            validate_unique=False,
-            validate_constraints=False,
-        )
+        row.full_clean(exclude=NOT_INPUT, validate_unique=False, validate_constraints=False)
     except ValidationError as error:
         for field, messages in error.message_dict.items():
             errors.setdefault(field, messages[0])
