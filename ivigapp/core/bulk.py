@@ -33,6 +33,9 @@ _AS_IS = {
     models.UUIDField: (uuid.UUID,),
     models.DecimalField: (Decimal,),
     models.DateField: (date,),
+    models.AutoField: (int,),
+    models.BigAutoField: (int,),
+    models.SmallAutoField: (int,),
 }
 
 

@@ -160,10 +160,11 @@ def push(request):
     too_old = _schema_check(validated["schema_version"])
     if too_old:
         return too_old
-    client = _client(request, validated["client_id"])
     mutations = [_plain(m) for m in validated["mutations"]]
     try:
-        result = push_apply(user=request.user, client_id=client.pk, mutations=mutations)
+        result = push_apply(user=request.user, client_id=validated["client_id"], mutations=mutations)
+    except SyncClient.DoesNotExist:
+        raise PermissionDenied from None
     except MutationGap as gap:
         return Response({"error": "mutation_gap", "expected": gap.expected}, status=status.HTTP_409_CONFLICT)
     # The results are plain dicts already shaped as PushOut documents them (see the schema).

@@ -7,7 +7,7 @@ import uuid
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import transaction
+from django.db import connection, transaction
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import serializers
@@ -240,6 +240,26 @@ def _run_from(mutations: list[dict], start: int) -> list[dict]:
     return run
 
 
+def _existing(run: list[dict]) -> set[tuple]:
+    """(table, row id) of the rows of `run` that exist already: one query across the tables."""
+    parts, params, pks = [], [], {}
+    qn = connection.ops.quote_name
+    for name in sorted({m["table"] for m in run}):
+        pk = pks[name] = TABLES[name].model._meta.pk
+        ids = {i for i in (_uuid(m["row_id"]) for m in run if m["table"] == name) if i}
+        if ids:
+            table = qn(TABLES[name].model._meta.db_table)
+            marks = ", ".join(["%s"] * len(ids))
+            assert name.isidentifier()  # a key of TABLES, written into the SQL as a literal
+            parts.append(f"SELECT '{name}', {qn(pk.column)} FROM {table} WHERE {qn(pk.column)} IN ({marks})")  # noqa: S608
+            params += [pk.get_db_prep_value(i, connection) for i in ids]
+    if not parts:
+        return set()
+    with connection.cursor() as cursor:
+        cursor.execute(" UNION ALL ".join(parts), params)
+        return {(name, pks[name].to_python(pk)) for name, pk in cursor.fetchall()}
+
+
 _CREATE_PARSE = {name: compile_serializer(TABLES[name].create) for name in ENTRY_BUILDERS}
 
 
@@ -254,12 +274,7 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
     role = user_role(user)
     if role not in (ROLE_PATIENT, ROLE_NURSE):
         return [_apply(user, client, m) for m in run]
-    names = {m["table"] for m in run}
-    existing = set()
-    for name in names:
-        ids = [_uuid(m["row_id"]) for m in run if m["table"] == name]
-        found = TABLES[name].model.objects.filter(pk__in=[i for i in ids if i]).values_list("pk", flat=True)
-        existing |= {(name, pk) for pk in found}
+    existing = _existing(run)
     episode_ids = {_uuid((m.get("set") or {}).get("episode_id")) for m in run} - {None}
     episodes = {
         e.pk: e
@@ -310,7 +325,7 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
 def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
     """One transaction per request.
 
-    1. Lock the client's row; ids at or below its last_mutation_id are replays: their original
+    1. Lock the client's row (SyncClient.DoesNotExist when it is not this user's device); ids at or below its last_mutation_id are replays: their original
        results come back from the mutation log, whatever the payload now says.
     2. The new ids must follow last_mutation_id without a gap, or nothing is applied (409
        mutation_gap).
@@ -322,7 +337,9 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
     """
     started = time.monotonic()
     with transaction.atomic():
-        client = SyncClient.objects.select_for_update().get(pk=client_id, user=user)
+        client = SyncClient.objects.select_for_update().filter(pk=client_id, user=user).first()
+        if client is None:
+            raise SyncClient.DoesNotExist  # another user's device, or none
         replays = [m for m in mutations if m["id"] <= client.last_mutation_id]
         logged = (
             {
