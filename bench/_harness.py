@@ -8,6 +8,7 @@ start in reverse order, also when a run fails.
 Not part of the test suite; nothing here asserts on time.
 """
 
+import concurrent.futures
 import contextlib
 import gzip
 import json
@@ -21,6 +22,7 @@ import statistics
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 import uuid
 from datetime import UTC, datetime, timedelta
@@ -128,12 +130,13 @@ def migrate(env: dict) -> float:
     return time.monotonic() - started
 
 
-def seed(env: dict) -> dict:
-    """demo_seed + a product, a rate protocol, a plan and an in-progress infusion for patient1."""
+def seed(env: dict, *, patients: int = 1) -> dict:
+    """demo_seed + a product, a rate protocol, a plan and an in-progress infusion for patient1
+    (and patient2..N with patients=N, under "patients")."""
     out = subprocess.run(
         [str(PYTHON), str(BENCH / "_seed.py")],
         cwd=ROOT,
-        env=env,
+        env={**env, "BENCH_PATIENTS": str(patients)},
         check=True,
         timeout=300,
         capture_output=True,
@@ -359,13 +362,42 @@ class PouchServer:
             log(f"pouchdb-server pid {self.proc.pid} stopped")
 
 
-def node_script(script: str, args: dict, *, timeout: float = 300) -> dict:
-    """Runs bench/pouchdb/<script> with --key value args; it prints one JSON object last."""
+def _node_argv(script: str, args: dict) -> list[str]:
     argv = ["node", str(POUCH_DIR / script)]
     for key, value in args.items():
         argv += [f"--{key}", str(value)]
-    out = subprocess.run(argv, cwd=POUCH_DIR, check=True, timeout=timeout, capture_output=True, text=True)
+    return argv
+
+
+def node_script(script: str, args: dict, *, timeout: float = 300) -> dict:
+    """Runs bench/pouchdb/<script> with --key value args; it prints one JSON object last."""
+    out = subprocess.run(
+        _node_argv(script, args), cwd=POUCH_DIR, check=True, timeout=timeout, capture_output=True, text=True
+    )
     return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def node_scripts_parallel(script: str, many_args: list[dict], *, timeout: float = 300) -> list[dict]:
+    """node_script for several argument sets at once, one process each; waits for all."""
+    procs = [
+        subprocess.Popen(
+            _node_argv(script, a), cwd=POUCH_DIR, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True
+        )
+        for a in many_args
+    ]
+    results = []
+    try:
+        for proc in procs:
+            out, err = proc.communicate(timeout=timeout)
+            if proc.returncode:
+                raise RuntimeError(f"{script} failed ({proc.returncode}): {err[-500:]}")
+            results.append(json.loads(out.strip().splitlines()[-1]))
+    finally:
+        for proc in procs:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait(timeout=5)
+    return results
 
 
 # ---------------------------------------------------------------------------------------------
@@ -422,11 +454,14 @@ def push_body(client_id: str, mutations: list[dict]) -> bytes:
     ).encode()
 
 
-def push_all(api: ApiClient, client_id: str, mutations: list[dict], batch: int, *, check=True) -> dict:
+def push_all(api: ApiClient, client_id: str, mutations: list[dict], batch: int, *, check=True, barrier=None) -> dict:
     """Pushes `mutations` in requests of `batch`, bodies encoded before the clock starts.
-    Re-sends the tail when the server stops at its time budget (bounded)."""
+    Re-sends the tail when the server stops at its time budget (bounded). With a
+    threading.Barrier, waits there first, so concurrent clients start together."""
     bodies = [push_body(client_id, mutations[i : i + batch]) for i in range(0, len(mutations), batch)]
     latencies, requests_made, bytes_sent, not_applied = [], 0, 0, 0
+    if barrier is not None:
+        barrier.wait(timeout=120)
     started = time.perf_counter()
     for i, body in enumerate(bodies):
         chunk = mutations[i * batch : (i + 1) * batch]
@@ -449,7 +484,29 @@ def push_all(api: ApiClient, client_id: str, mutations: list[dict], batch: int, 
     elapsed = time.perf_counter() - started
     if not_applied:
         raise RuntimeError(f"{not_applied} mutations were not applied (see results)")
-    return {"seconds": elapsed, "latencies": latencies, "requests": requests_made, "bytes_sent": bytes_sent}
+    return {
+        "seconds": elapsed,
+        "started": started,
+        "ended": started + elapsed,
+        "latencies": latencies,
+        "requests": requests_made,
+        "bytes_sent": bytes_sent,
+    }
+
+
+def push_concurrently(jobs: list[tuple], batch: int) -> dict:
+    """Several devices push at once: jobs are (ApiClient, client_id, mutations), one thread each.
+    seconds = from the first start to the last finish (bodies are encoded before the start)."""
+    barrier = threading.Barrier(len(jobs))
+    with concurrent.futures.ThreadPoolExecutor(len(jobs)) as pool:
+        futures = [pool.submit(push_all, api, cid, muts, batch, barrier=barrier) for api, cid, muts in jobs]
+        parts = [f.result() for f in futures]
+    return {
+        "seconds": max(p["ended"] for p in parts) - min(p["started"] for p in parts),
+        "latencies": [x for p in parts for x in p["latencies"]],
+        "requests": sum(p["requests"] for p in parts),
+        "bytes_sent": sum(p["bytes_sent"] for p in parts),
+    }
 
 
 # ---------------------------------------------------------------------------------------------

@@ -1,7 +1,8 @@
 """Seeds the benchmark database through the services (run by bench/_harness.seed in a subprocess).
 
 demo_seed makes patient1..4 (weights, care teams, DEMO_PASSWORD); then a product, a rate
-protocol, a plan for patient1 and an infusion started two hours ago. Prints one JSON line.
+protocol, and for patient1 (patient1..N with BENCH_PATIENTS=N, N <= 4) a plan and an infusion
+started two hours ago. Prints one JSON line: patient1's infusion, and all of them under "patients".
 """
 
 import json
@@ -31,28 +32,50 @@ from ivigapp.reactions import services  # noqa: E402
 def main():
     demo_seed(password=os.environ["DEMO_PASSWORD"])
     lead = get_user_model().objects.get(username="lead")
-    patient = Patient.objects.select_related("user").get(user__username="patient1")
     # The demo may already have made this product and protocol: reuse them, make them otherwise.
     product, _ = Product.objects.get_or_create(
         brand="Gammagard Liquid",
         concentration_pct=Decimal("10"),
         defaults={"manufacturer": "Takeda", "vial_sizes_g": [5, 10, 20]},
     )
-    protocol = RateProtocol.objects.filter(
-        product=product, indication=patient.indication, infusion_type="subsequent"
-    ).first()
+    infusions = [
+        infusion(lead, p, product, protocol_for(product, p.indication))
+        for p in patients(int(os.environ.get("BENCH_PATIENTS", "1")))
+    ]
+    print(json.dumps({**infusions[0], "patients": infusions}))
+
+
+def protocol_for(product, indication):
+    protocol = RateProtocol.objects.filter(product=product, indication=indication, infusion_type="subsequent").first()
     if protocol is None:
         steps = [{"rate": r, "unit": "mL/kg/h", "minutes": 30} for r in (0.5, 1, 2, 3, 4)]
         steps.append({"rate": 5, "unit": "mL/kg/h", "minutes": None})
         protocol = protocol_services.rate_protocol_create(
             product=product,
-            indication=patient.indication,
+            indication=indication,
             infusion_type="subsequent",
             steps=steps,
             max_rate=Decimal("5"),
             max_rate_unit="mL/kg/h",
             source="bench",
         )
+    return protocol
+
+
+def patients(count: int) -> list:
+    """patient1, patient2, ... (demo_seed makes four)."""
+    found = list(
+        Patient.objects.select_related("user")
+        .filter(user__username__in=[f"patient{i}" for i in range(1, count + 1)])
+        .order_by("user__username")
+    )
+    if len(found) != count:
+        raise SystemExit(f"BENCH_PATIENTS={count}: demo_seed made {len(found)} of those patients")
+    return found
+
+
+def infusion(lead, patient, product, protocol) -> dict:
+    """A plan and an infusion started two hours ago, through the services."""
     plan = services.plan_create(
         actor=lead,
         patient=patient,
@@ -67,19 +90,15 @@ def main():
     user = patient.user
     episode = services.episode_schedule(actor=user, patient=patient, plan=plan, scheduled_start=start)
     services.episode_start(actor=user, episode=episode, started_at=start)
-    print(
-        json.dumps(
-            {
-                "username": user.username,
-                "user_id": user.pk,
-                "patient_id": str(patient.pk),
-                "plan_id": plan.pk,
-                "episode_id": str(episode.pk),
-                "started_at": start.isoformat(),
-                "scope_id": episode.scope_id,
-            }
-        )
-    )
+    return {
+        "username": user.username,
+        "user_id": user.pk,
+        "patient_id": str(patient.pk),
+        "plan_id": plan.pk,
+        "episode_id": str(episode.pk),
+        "started_at": start.isoformat(),
+        "scope_id": episode.scope_id,
+    }
 
 
 if __name__ == "__main__":

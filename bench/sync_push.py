@@ -241,6 +241,17 @@ def run_push(api, gunicorn, db, mutations, batch):
     return result
 
 
+def run_push_devices(jobs, gunicorn, db, batch):
+    """Several devices at once: jobs are (ApiClient, mutations); each registers its own client."""
+    meter = h.CpuMeter(app=gunicorn.pids, pg=lambda: h.postgres_pids(db))
+    prepared = [(api, api.register(), muts) for api, muts in jobs]
+    meter.start()
+    result = h.push_concurrently(prepared, batch)
+    result["cpu"] = meter.stop()
+    result["cpu_app"], result["cpu_pg"] = meter.by_group["app"], meter.by_group["pg"]
+    return result
+
+
 def pouch_docs(mutations, seeded):
     """The same records as PouchDB documents (one per row, _id = the row's UUID)."""
     return [
@@ -280,6 +291,48 @@ def run_pouch(pouch, work, docs_file, run_no, batch):
         "cpu_pg": 0.0,
         "requests": None,
         "pouchdb": result["pouchdb"],
+    }
+
+
+def run_pouch_devices(pouch, work, docs_files, run_no, batch):
+    """Several PouchDB devices replicate at once, each its own database on the same pouchdb-server
+    (one node process per device; they load their local LevelDB first, then start together)."""
+    lead = 4 + 1.5 * len(docs_files)
+    for _attempt in range(3):
+        start_at = int((time.time() + lead) * 1000)
+        meter = h.CpuMeter(app=pouch.pids)
+        meter.start()
+        parts = h.node_scripts_parallel(
+            "push.mjs",
+            [
+                {
+                    "remote": pouch.base,
+                    "db": f"push_{run_no}_{i}_{uuid.uuid4().hex[:8]}",
+                    "docs": docs_file,
+                    "local": work / f"pouch-local-{uuid.uuid4().hex[:8]}",
+                    "batch-size": batch,
+                    "start-at": start_at,
+                }
+                for i, docs_file in enumerate(docs_files)
+            ],
+        )
+        cpu = meter.stop()  # includes the devices' waiting, when pouchdb-server is idle
+        for r in parts:
+            if r["docs_written"] != r["docs"] or r["errors"]:
+                raise RuntimeError(f"PouchDB replication incomplete: {r}")
+        late = max(r["started_epoch_ms"] for r in parts) - start_at
+        if late <= 250:
+            break
+        h.log(f"    a PouchDB device started {late:.0f} ms late; again with more lead time")
+        lead *= 2
+    else:
+        raise RuntimeError("PouchDB devices did not start together")
+    return {
+        "seconds": (max(r["ended_epoch_ms"] for r in parts) - min(r["started_epoch_ms"] for r in parts)) / 1000,
+        "cpu": cpu,
+        "cpu_app": cpu,
+        "cpu_pg": 0.0,
+        "requests": None,
     }
 
 
@@ -330,6 +383,13 @@ def main():
     parser.add_argument(
         "--debug", type=int, default=0, choices=(0, 1), help="the app's DEBUG (0, as in production, by default)"
     )
+    parser.add_argument(
+        "--clients",
+        type=int,
+        default=4,
+        help="also push from this many devices at once, at batch 100 (SYNC.md B1 concurrency; 1 to skip; at most 4, "
+        "the demo's patients): one device per patient, and as many devices of one patient",
+    )
     parser.add_argument("--no-pouch", action="store_true", help="skip the PouchDB peer")
     parser.add_argument("--quick", action="store_true", help="N=300, 1 run: checks the harness, not a measurement")
     parser.add_argument("--json", help="also write all figures as JSON to this file")
@@ -345,7 +405,8 @@ def main():
         env = h.app_env(db, work, conn_max_age=args.conn_max_age, debug=bool(args.debug))
         migrate_s = h.migrate(env)
         t0 = time.monotonic()
-        seeded = h.seed(env)
+        k = max(1, min(args.clients, 4))
+        seeded = h.seed(env, patients=k)
         seed_s = time.monotonic() - t0
         h.log(f"migrated in {migrate_s:.1f} s, seeded in {seed_s:.1f} s: {seeded}")
         gunicorn = h.Gunicorn(env, cleanup, workers=args.workers, log_dir=work)
@@ -353,11 +414,27 @@ def main():
         api = h.ApiClient(gunicorn.base, seeded["username"], h.PASSWORD)
         conn = h.connect(db)
         cleanup.callback(conn.close)
-        started_at = datetime.fromisoformat(seeded["started_at"])
-        episode = seeded["episode_id"]
 
-        def mutations(n):
-            return h.make_mutations(episode, n, started_at=started_at)
+        def mutations(n, infusion=None):
+            infusion = infusion or seeded
+            return h.make_mutations(
+                infusion["episode_id"], n, started_at=datetime.fromisoformat(infusion["started_at"])
+            )
+
+        # SYNC.md B1 concurrency: k devices at once, one per patient ("distinct") or all of patient1 ("hot").
+        if k > 1:
+            apis_distinct = [h.ApiClient(gunicorn.base, p["username"], h.PASSWORD) for p in seeded["patients"]]
+            apis_hot = [api] + [h.ApiClient(gunicorn.base, seeded["username"], h.PASSWORD) for _ in range(k - 1)]
+
+            def jobs(layout, n):
+                if layout == "distinct":
+                    return [(a, mutations(n // k, p)) for a, p in zip(apis_distinct, seeded["patients"], strict=True)]
+                return [(a, mutations(n // k)) for a in apis_hot]
+
+            docs_files = []
+            for i, p in enumerate(seeded["patients"]):
+                docs_files.append(work / f"docs_{i}.json")
+                docs_files[-1].write_text(json.dumps(pouch_docs(mutations(args.n // k, p), p)))
 
         sample = mutations(args.n)
         mean_bytes = h.mean_json_bytes(sample)
@@ -374,6 +451,9 @@ def main():
             warm = work / "warm.json"
             warm.write_text(json.dumps(docs[:300]))
             run_pouch(pouch, work, warm, 0, 100)
+        if k > 1:
+            run_push_devices(jobs("distinct", 100 * k), gunicorn, db, 100)
+            run_push_devices(jobs("hot", 100 * k), gunicorn, db, 100)
 
         plan = [
             ("push", 10, args.n_other),
@@ -386,12 +466,21 @@ def main():
         ]
         if pouch:
             plan.append(("PouchDB replicate.to, batch_size 100", 100, args.n))
+        if k > 1:
+            plan.append((f"push, {k} devices of {k} patients at once", 100, args.n // k * k))
+            plan.append((f"push, {k} devices of one patient at once", 100, args.n // k * k))
+            if pouch:
+                plan.append((f"PouchDB, {k} devices at once, batch_size 100", 100, args.n // k * k))
         results = defaultdict(list)
         for run_no in range(1, args.runs + 1):
             for label, batch, n in plan:
                 h.log(f"run {run_no}/{args.runs}: {label} (n={n}, batch={batch}) ...")
                 if label == "push" or label.startswith("per-record"):
                     r = run_push(api, gunicorn, db, mutations(n), batch)
+                elif label.startswith("push, "):
+                    r = run_push_devices(jobs("distinct" if "patients" in label else "hot", n), gunicorn, db, batch)
+                elif label.startswith("PouchDB, "):
+                    r = run_pouch_devices(pouch, work, docs_files, run_no, batch)
                 elif label.startswith("executemany"):
                     r = run_executemany(conn, db, mutations(n), seeded)
                 elif label.startswith("COPY"):
@@ -404,7 +493,7 @@ def main():
                 h.log(f"    {n / r['seconds']:,.0f}/s, {r['cpu']:.2f} CPU-s")
 
         summary = [summarise(label, n, batch, results[(label, batch, n)]) for label, batch, n in plan]
-        pouch_version = results[plan[-1]][0].get("pouchdb") if pouch else None
+        pouch_version = results[(plan[7][0], 100, args.n)][0].get("pouchdb") if pouch else None
 
     by = {(s["label"], s["batch"]): s for s in summary}
     push100 = by[("push", 100)]
@@ -429,7 +518,8 @@ def main():
     print()
     print(
         f"mutation JSON {mean_bytes:.0f} B mean; PouchDB doc {doc_bytes:.0f} B mean; gunicorn {args.workers} sync "
-        f"workers, DEBUG={args.debug}, DB_CONN_MAX_AGE={args.conn_max_age}; 1 client, sequential requests; "
+        f"workers, DEBUG={args.debug}, DB_CONN_MAX_AGE={args.conn_max_age}; each device sends its requests one after "
+        f"another; "
         f"pouchdb-node {pouch_version or '-'} -> pouchdb-server 4.2 (LevelDB on disk)"
     )
     print(
@@ -473,6 +563,23 @@ def main():
         ratios[name] = {"throughput": r, "cpu": c, "target": target}
         verdict = "MET" if r >= target else "MISSED"
         print(f"  {name:42s} {r:8.3f}  (target >= {target:g}: {verdict}); by CPU {c:8.3f}")
+    many = [s for s in summary if s["label"].startswith("push, ")]
+    pouch_many = next((s for s in summary if s["label"].startswith("PouchDB, ")), None)
+    for s in many:
+        k_label = s["label"].removeprefix("push, ")
+        pairs = [
+            ("executemany upsert (1 connection)", by[("executemany upsert, 100/group, 1 txn", 100)], 0.25),
+            ("PouchDB, as many devices at once", pouch_many, 2.0),
+        ]
+        for other_name, other, target in pairs:
+            if other is None:
+                continue
+            name = f"push({k_label}) / {other_name}"
+            r, c = ratio(s, other), cpu_ratio(s, other)
+            ratios[name] = {"throughput": r, "cpu": c, "target": target}
+            verdict = "MET" if r >= target else "MISSED"
+            print(f"  {name:42s} {r:8.3f}  (target >= {target:g}: {verdict}); by CPU {c:8.3f}")
+        print(f"  p95 per request, {k_label}: {s['p95_ms']:.0f} ms")
     extra = [
         ("push(batch 100) / COPY", by[("COPY FROM STDIN, 1 txn", None)]),
         ("push(batch 100) / hand-SQL push", by[("hand-SQL push, 100/txn", 100)]),
