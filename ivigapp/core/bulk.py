@@ -39,26 +39,28 @@ _AS_IS = {
 }
 
 
-def _getter(field):
-    attname = field.attname
+def _converter(field):
+    """value -> what bulk_create would hand psycopg for this field."""
     target = field.target_field if field.is_relation else field
     kinds = _AS_IS.get(type(target), ())
     aware = type(target) is models.DateTimeField
+    if isinstance(field, models.JSONField) and type(field).get_db_prep_value is models.JSONField.get_db_prep_value:
+        # What JSONField.get_db_prep_value does with a plain document (not an expression).
+        return lambda value: None if value is None else connection.ops.adapt_json_value(value, field.encoder)
 
-    def get(row):
-        value = getattr(row, attname)
+    def convert(value):
         if value is None or type(value) in kinds or (aware and type(value) is datetime and value.tzinfo is not None):
             return value
         return field.get_db_prep_save(value, connection)
 
-    return get
+    return convert
 
 
 _plans: dict = {}
 
 
 def _plan(model, with_key: bool):
-    """The COPY statement and one value getter per column, or None where the ORM must insert."""
+    """(COPY statement, [(field, converter)], relation fields), or None where the ORM must insert."""
     if (model, with_key) not in _plans:
         concrete = model._meta.local_concrete_fields
         fields = [f for f in concrete if with_key or f is not model._meta.pk]
@@ -70,8 +72,33 @@ def _plan(model, with_key: bool):
             qn = connection.ops.quote_name
             columns = ", ".join(qn(f.column) for f in fields)
             copy = f"COPY {qn(model._meta.db_table)} ({columns}) FROM STDIN"
-            _plans[model, with_key] = (copy, [_getter(f) for f in fields])
+            relations = [f for f in fields if f.is_relation]
+            _plans[model, with_key] = (copy, [(f, _converter(f)) for f in fields], relations)
     return _plans[model, with_key]
+
+
+def _related_saved(row, relations) -> None:
+    """bulk_create's check: a related object assigned to the row must have been saved."""
+    for field in relations:
+        if field.is_cached(row):
+            obj = field.get_cached_value(row)
+            if obj is None:
+                continue
+            if obj.pk is None:
+                raise ValueError(f"insert_new() of {row!r}: the related {field.name} has not been saved.")
+            if getattr(row, field.attname) is None:
+                setattr(row, field.attname, obj.pk)
+
+
+def _copy(sql: str, values: list[list]) -> None:
+    connection.validate_no_broken_transaction()
+    started = time.monotonic()
+    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+        for row in values:
+            copy.write_row(row)
+    if connection.queries_logged:  # so a statement census (CaptureQueriesContext, DEBUG) counts it
+        elapsed = f"{time.monotonic() - started:.3f}"
+        connection.queries_log.append({"sql": f"{sql} -- {len(values)} rows", "time": elapsed})
 
 
 def insert_new(model, rows: list) -> None:
@@ -89,18 +116,26 @@ def insert_new(model, rows: list) -> None:
     if plan is None:
         model.objects.bulk_create(rows)
         return
-    sql, getters = plan
+    sql, columns, relations = plan
     for row in rows:
-        row._prepare_related_fields_for_save(operation_name="insert_new")
-    values = [[get(row) for get in getters] for row in rows]
-    connection.validate_no_broken_transaction()
-    started = time.monotonic()
-    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
-        for row in values:
-            copy.write_row(row)
-    if connection.queries_logged:  # so a statement census (CaptureQueriesContext, DEBUG) counts it
-        elapsed = f"{time.monotonic() - started:.3f}"
-        connection.queries_log.append({"sql": f"{sql} -- {len(rows)} rows", "time": elapsed})
+        _related_saved(row, relations)
+    _copy(sql, [[convert(getattr(row, f.attname)) for f, convert in columns] for row in rows])
     for row in rows:
         row._state.adding = False
         row._state.db = connection.alias
+
+
+def insert_values(model, rows: list[dict]) -> None:
+    """insert_new for rows given as {attname: value}, without building instances (a model with an
+    AutoField key, which the database assigns). A field left out takes its default."""
+    if not isinstance(model._meta.pk, models.AutoField):
+        raise ValueError(f"insert_values: {model.__name__} has no database-made key")
+    plan = _plan(model, False) if connection.vendor == "postgresql" else None
+    if plan is None:
+        model.objects.bulk_create([model(**row) for row in rows])
+        return
+    sql, columns, _relations = plan
+    values = []
+    for row in rows:
+        values.append([convert(row[f.attname] if f.attname in row else f.get_default()) for f, convert in columns])
+    _copy(sql, values)

@@ -14,7 +14,7 @@ from rest_framework import serializers
 
 from ivigapp.audit.models import AuditEvent
 from ivigapp.audit.services import audit_record
-from ivigapp.core.bulk import insert_new
+from ivigapp.core.bulk import insert_values
 from ivigapp.patients.access import patients_for
 from ivigapp.patients.models import Patient
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
@@ -282,6 +282,7 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
             pk__in=episode_ids, deleted=False, patient__in=patients_for(user)
         ).select_related("patient")
     }
+    zone = timezone.get_current_timezone()
     # One DRF parser per table, for what the quick parse leaves to it: building one copies all its fields.
     parsers = {}
     results: dict[int, dict] = {}
@@ -295,7 +296,7 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
             continue
         touched.setdefault((mutation["table"], episode.patient_id), []).append(row_id)
         try:
-            fields = _CREATE_PARSE[mutation["table"]](mutation["set"])
+            fields = _CREATE_PARSE[mutation["table"]](mutation["set"], zone)
             if fields is DEFER:
                 if mutation["table"] not in parsers:
                     parsers[mutation["table"]] = TABLES[mutation["table"]].create()
@@ -325,8 +326,9 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
 def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
     """One transaction per request.
 
-    1. Lock the client's row (SyncClient.DoesNotExist when it is not this user's device); ids at or below its last_mutation_id are replays: their original
-       results come back from the mutation log, whatever the payload now says.
+    1. Lock the client's row (SyncClient.DoesNotExist when it is not this user's device); ids at
+       or below its last_mutation_id are replays: their original results come back from the
+       mutation log, whatever the payload now says.
     2. The new ids must follow last_mutation_id without a gap, or nothing is applied (409
        mutation_gap).
     3. Each new mutation is authorised through the access module and applied by the clinical
@@ -361,10 +363,10 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
             run = _run_from(new, done) or [new[done]]
             results.extend(_apply_run(user, client, run) if _appendable(run[0]) else [_apply(user, client, run[0])])
             done += len(run)
-        insert_new(
+        insert_values(
             MutationLog,
             [
-                MutationLog(client_id=client.pk, mutation_id=m["id"], payload=m, result=r["status"], response=r)
+                {"client_id": client.pk, "mutation_id": m["id"], "payload": m, "result": r["status"], "response": r}
                 for m, r in zip(new[:done], results[len(replays) :], strict=True)
             ],
         )

@@ -11,7 +11,7 @@ from django.db import IntegrityError, connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ivigapp.core.bulk import insert_new
+from ivigapp.core.bulk import insert_new, insert_values
 from ivigapp.reactions.models import HydrationLog, MedicationDose, VialUsage, VitalSigns
 from ivigapp.sync.models import MutationLog, SyncClient, patient_scope_id
 
@@ -102,10 +102,17 @@ def test_mutation_log_rows_without_keys(patient):
     MutationLog.objects.bulk_create(
         [MutationLog(client=client, mutation_id=3, payload=payload, result="applied", response={"id": 3})]
     )
+    before = timezone.now()
+    insert_values(
+        MutationLog,
+        [{"client_id": client.pk, "mutation_id": 4, "payload": payload, "result": "merged", "response": {"id": 4}}],
+    )
     rows = {m.mutation_id: m for m in MutationLog.objects.filter(client=client)}
-    assert rows[1].payload == rows[3].payload == payload
+    assert rows[1].payload == rows[3].payload == rows[4].payload == payload
     assert rows[1].received_at == ours[0].received_at
-    assert [rows[i].response for i in (1, 2)] == [{"id": 1}, {"id": 2}]
+    assert before <= rows[4].received_at <= timezone.now()  # the field's default
+    assert [rows[i].response for i in (1, 2, 4)] == [{"id": 1}, {"id": 2}, {"id": 4}]
+    assert rows[4].result == "merged"
 
 
 def test_insert_new_is_one_statement_and_errors_are_django_errors(episode, nurse):
