@@ -11,7 +11,9 @@ Without pyinstrument only the SQL census and the CPU profile (stdlib cProfile) a
 
 It makes a throwaway database (dropped at the end), seeds it like sync_push.py, then drives the
 real URL through Django's test client (the whole middleware stack, DRF, the services; no
-gunicorn or socket) in three passes over fresh mutations:
+gunicorn or socket) in passes over fresh mutations:
+  0. this process's CPU per mutation without a profiler (median of 5 passes), and for a push,
+     the same by stage (0b: the push's steps wrapped in process_time counters);
   1. SQL census: statements per request, by verb and table;
   2. pyinstrument (wall clock, so it includes waiting for PostgreSQL and for the CPU);
   3. cProfile with time.process_time (this process's CPU only), summed by layer
@@ -57,6 +59,66 @@ def layer_of(filename: str) -> str:
     if filename.startswith("~") or filename.startswith("<"):
         return "builtins (C functions: json, str, dict, socket ...)"
     return "other stdlib (copy, uuid, datetime, decimal, re, ...)"
+
+
+def stages_pass(requests_pass, unit):
+    """Pass 0b: CPU by stage, without a profiler: the push's steps wrapped in process_time
+    counters where they are called from (nested stages are included in their parents)."""
+    import ivigapp.reactions.services.diary as diary
+    import ivigapp.sync.api as api
+    import ivigapp.sync.push as push
+
+    spent = collections.Counter()
+
+    def timed(name, fn):
+        def wrapper(*a, **kw):
+            t0 = time.process_time()
+            try:
+                return fn(*a, **kw)
+            finally:
+                spent[name] += time.process_time() - t0
+
+        return wrapper
+
+    patches = [
+        (api, "push_apply", "push_apply (one transaction)"),
+        (api, "_push_parse", "envelope parse (PushIn)"),
+        (push, "_apply_run", "  _apply_run (set-wise run)"),
+        (push, "_existing", "    rows that exist already"),
+        (push, "diary_entries_record", "    diary_entries_record"),
+        (diary, "validate_row", "      validate_row (full_clean)"),
+        (diary, "save_new_many", "      save_new_many (stamp + COPY)"),
+        (push, "insert_values", "  mutation log (COPY)"),
+    ]
+    saved = [(mod, attr, getattr(mod, attr)) for mod, attr, _ in patches]
+    builders, parsers = dict(diary.ENTRY_BUILDERS), dict(push._CREATE_PARSE)
+    try:
+        for mod, attr, name in patches:
+            setattr(mod, attr, timed(name, getattr(mod, attr)))
+        for key, fn in builders.items():
+            diary.ENTRY_BUILDERS[key] = timed("      builders (model instances)", fn)
+        for key, fn in parsers.items():
+            push._CREATE_PARSE[key] = timed("    table parse", fn)
+        calls = requests_pass()
+        cpu0 = time.process_time()
+        for call in calls:
+            call()
+        total = time.process_time() - cpu0
+    finally:
+        for mod, attr, fn in saved:
+            setattr(mod, attr, fn)
+        diary.ENTRY_BUILDERS.update(builders)
+        push._CREATE_PARSE.update(parsers)
+    per = 1000 / (len(calls) * unit)
+    order = [patches[1], patches[0], patches[2], patches[3], None, patches[4], "builders", patches[5], patches[6]]
+    order += [patches[7]]
+    print(f"## 0b. CPU by stage, ms per mutation (one pass of {len(calls)} requests, no profiler; nested)")
+    print(f"  {total * per:6.3f}  whole request (test client, middleware, view)")
+    for item in order:
+        name = (
+            "    table parse" if item is None else "      builders (model instances)" if item == "builders" else item[2]
+        )
+        print(f"  {spent[name] * per:6.3f}  {name}")
 
 
 def main():
@@ -168,6 +230,9 @@ def main():
             f"{'row' if args.pull else 'mutation'} (median of 5 passes of {args.batches} requests; "
             f"range {min(plain) * 1000:.2f}-{max(plain) * 1000:.2f})"
         )
+
+        if not args.pull:
+            stages_pass(requests_pass, unit)
 
         # Pass 1: SQL census.
         per_request = []
