@@ -267,19 +267,21 @@ def pouch_docs(mutations, seeded):
     ]
 
 
+def push_args(pouch, work, docs_file, db_prefix, batch) -> dict:
+    """push.mjs arguments: a fresh remote database and a fresh local one for each replication."""
+    return {
+        "remote": pouch.base,
+        "db": f"{db_prefix}_{uuid.uuid4().hex[:8]}",
+        "docs": docs_file,
+        "local": work / f"pouch-local-{uuid.uuid4().hex[:8]}",
+        "batch-size": batch,
+    }
+
+
 def run_pouch(pouch, work, docs_file, run_no, batch):
     meter = h.CpuMeter(app=pouch.pids)
     meter.start()
-    result = h.node_script(
-        "push.mjs",
-        {
-            "remote": pouch.base,
-            "db": f"push_{run_no}_{uuid.uuid4().hex[:8]}",
-            "docs": docs_file,
-            "local": work / f"pouch-local-{uuid.uuid4().hex[:8]}",
-            "batch-size": batch,
-        },
-    )
+    result = h.node_script("push.mjs", push_args(pouch, work, docs_file, f"push_{run_no}", batch))
     # The client's local LevelDB load is in the node process, not pouchdb-server: not counted.
     cpu = meter.stop()
     if result["docs_written"] != result["docs"] or result["errors"]:
@@ -305,14 +307,7 @@ def run_pouch_devices(pouch, work, docs_files, run_no, batch):
         parts = h.node_scripts_parallel(
             "push.mjs",
             [
-                {
-                    "remote": pouch.base,
-                    "db": f"push_{run_no}_{i}_{uuid.uuid4().hex[:8]}",
-                    "docs": docs_file,
-                    "local": work / f"pouch-local-{uuid.uuid4().hex[:8]}",
-                    "batch-size": batch,
-                    "start-at": start_at,
-                }
+                {**push_args(pouch, work, docs_file, f"push_{run_no}_{i}", batch), "start-at": start_at}
                 for i, docs_file in enumerate(docs_files)
             ],
         )
