@@ -5,8 +5,6 @@ commit in order: a client that has seen version v of a scope has seen every comm
 to v. The cursor is that version per scope, with the scope's epoch, signed by the server.
 """
 
-import json
-
 from django.conf import settings
 from django.core import signing
 from django.core.serializers.json import DjangoJSONEncoder
@@ -36,17 +34,20 @@ def allowed_scopes(user) -> list[str]:
     return sorted(patient_scope_id(pk) for pk in patients_for(user).values_list("pk", flat=True))
 
 
+_JSON_NATIVE = (str, int, float, bool, type(None), dict, list)
+_to_json = DjangoJSONEncoder().default
+
+
 def _row(table, obj, open_conflicts: dict) -> dict:
     if obj.deleted:
         return {"table": table.name, "id": str(obj.pk), "version": obj.version, "deleted": True}
-    values = {name: getattr(obj, name) for name in table.fields}
-    change = {
-        "table": table.name,
-        "id": str(obj.pk),
-        "version": obj.version,
-        "deleted": False,
-        "row": json.loads(json.dumps(values, cls=DjangoJSONEncoder)),
-    }
+    row = {}
+    for name in table.fields:
+        value = getattr(obj, name)
+        # A database value is JSON as it is, or one DjangoJSONEncoder writes as a string (a time,
+        # a date, a decimal, a UUID); a JSON column holds JSON already.
+        row[name] = value if isinstance(value, _JSON_NATIVE) else _to_json(value)
+    change = {"table": table.name, "id": str(obj.pk), "version": obj.version, "deleted": False, "row": row}
     if open_conflicts.get(obj.pk):
         change["conflicts"] = open_conflicts[obj.pk]
     return change
