@@ -13,6 +13,7 @@ import contextlib
 import gzip
 import json
 import os
+import random
 import re
 import secrets
 import shutil
@@ -564,6 +565,49 @@ def make_mutations(episode_id: str, n: int, *, first_id: int = 1, started_at: da
                 "mutation_format": 1,
             }
         )
+    return out
+
+
+EDITS = {  # table -> (field, new value for the i-th edit): a draft correction a phone would send
+    "hydration": ("volume_ml", lambda i: 150 + (i * 53) % 800),
+    "vial": ("quantity", lambda i: 1 + i % 5),
+    "medication": ("dose", lambda i: f"{1 + i % 3} tablets by mouth"),
+}
+
+
+def make_mixed_mutations(episode_id: str, n: int, *, started_at: datetime, seed: int = 1) -> list[dict]:
+    """SYNC.md B1's mix: 70 % creates, 20 % field edits and 10 % deletes of rows created earlier in
+    the same stream, each edit and delete based on the version the device last saw of its row."""
+    rng = random.Random(seed)
+    creates = iter(make_mutations(episode_id, n, started_at=started_at))
+    live: dict[str, dict] = {}  # row id -> {"table", "version", "set"}
+    out = []
+    for i in range(n):
+        roll = rng.random()
+        if live and roll >= 0.7:
+            row_id = rng.choice(sorted(live))
+            row = live[row_id]
+            base = {
+                "id": i + 1,
+                "table": row["table"],
+                "row_id": row_id,
+                "base_version": row["version"],
+                "recorded_at": None,
+                "mutation_format": 1,
+            }
+            if roll < 0.9:
+                field, value = EDITS[row["table"]]
+                new = value(i)
+                out.append({**base, "kind": "upsert", "set": {field: new}, "base": {field: row["set"][field]}})
+                row["set"][field] = new
+                row["version"] += 1
+            else:
+                out.append({**base, "kind": "delete", "set": {}, "base": {}})
+                del live[row_id]
+            continue
+        create = {**next(creates), "id": i + 1}
+        out.append(create)
+        live[create["row_id"]] = {"table": create["table"], "version": 1, "set": dict(create["set"])}
     return out
 
 

@@ -130,6 +130,7 @@ def main():
     parser.add_argument("--page", type=int, default=500)
     parser.add_argument("--debug", type=int, default=1, choices=(0, 1), help="DEBUG setting of the app (default 1)")
     parser.add_argument("--top", type=int, default=25)
+    parser.add_argument("--mix", action="store_true", help="SYNC.md B1's mix: 70 %% create, 20 %% edit, 10 %% delete")
     args = parser.parse_args()
     try:
         from pyinstrument import Profiler
@@ -177,7 +178,11 @@ def main():
             raise RuntimeError("push did not finish in 10 requests")
 
         def fresh(n):
-            muts = h.make_mutations(seeded["episode_id"], n, first_id=state["next_id"], started_at=started_at)
+            if args.mix:  # edits and deletes refer to rows created earlier in the same batch
+                muts = h.make_mixed_mutations(seeded["episode_id"], n, started_at=started_at, seed=state["next_id"])
+                muts = [{**m, "id": m["id"] + state["next_id"] - 1} for m in muts]
+            else:
+                muts = h.make_mutations(seeded["episode_id"], n, first_id=state["next_id"], started_at=started_at)
             state["next_id"] += n
             return muts
 

@@ -385,6 +385,12 @@ def main():
         help="also push from this many devices at once, at batch 100 (SYNC.md B1 concurrency; 1 to skip; at most 4, "
         "the demo's patients): one device per patient, and as many devices of one patient",
     )
+    parser.add_argument(
+        "--mix",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="also push SYNC.md B1's mix of creates, edits and deletes at batch 100 (N = --n-other)",
+    )
     parser.add_argument("--no-pouch", action="store_true", help="skip the PouchDB peer")
     parser.add_argument("--quick", action="store_true", help="N=300, 1 run: checks the harness, not a measurement")
     parser.add_argument("--json", help="also write all figures as JSON to this file")
@@ -461,6 +467,8 @@ def main():
         ]
         if pouch:
             plan.append(("PouchDB replicate.to, batch_size 100", 100, args.n))
+        if args.mix:
+            plan.append(("push, SYNC.md mix: 70 % create, 20 % edit, 10 % delete", 100, args.n_other))
         if k > 1:
             plan.append((f"push, {k} devices of {k} patients at once", 100, args.n // k * k))
             plan.append((f"push, {k} devices of one patient at once", 100, args.n // k * k))
@@ -472,6 +480,11 @@ def main():
                 h.log(f"run {run_no}/{args.runs}: {label} (n={n}, batch={batch}) ...")
                 if label == "push" or label.startswith("per-record"):
                     r = run_push(api, gunicorn, db, mutations(n), batch)
+                elif label.startswith("push, SYNC.md mix"):
+                    muts = h.make_mixed_mutations(
+                        seeded["episode_id"], n, started_at=datetime.fromisoformat(seeded["started_at"]), seed=run_no
+                    )
+                    r = run_push(api, gunicorn, db, muts, batch)
                 elif label.startswith("push, "):
                     r = run_push_devices(jobs("distinct" if "patients" in label else "hot", n), gunicorn, db, batch)
                 elif label.startswith("PouchDB, "):
@@ -558,7 +571,13 @@ def main():
         ratios[name] = {"throughput": r, "cpu": c, "target": target}
         verdict = "MET" if r >= target else "MISSED"
         print(f"  {name:42s} {r:8.3f}  (target >= {target:g}: {verdict}); by CPU {c:8.3f}")
-    many = [s for s in summary if s["label"].startswith("push, ")]
+    many = [s for s in summary if s["label"].startswith("push, ") and "mix" not in s["label"]]
+    mix = next((s for s in summary if "mix" in s["label"]), None)
+    if mix:
+        print(
+            f"  push(batch 100), SYNC.md mix / creates only: {ratio(mix, push100):.3f} "
+            f"({mix['rate_median']:,.0f}/s; edits and deletes take the one-by-one path)"
+        )
     pouch_many = next((s for s in summary if s["label"].startswith("PouchDB, ")), None)
     for s in many:
         k_label = s["label"].removeprefix("push, ")
