@@ -23,6 +23,7 @@ gunicorn or socket) in passes over fresh mutations:
 import argparse
 import collections
 import cProfile
+import importlib.util
 import os
 import pstats
 import sys
@@ -187,7 +188,11 @@ def main():
             return muts
 
         if args.pull:
-            from sync_push import run_hand_sql
+            # bench/ is off sys.path (see the top), so load the sibling script by its path.
+            spec = importlib.util.spec_from_file_location("sync_push", Path(__file__).resolve().parent / "sync_push.py")
+            sync_push = importlib.util.module_from_spec(spec)
+            spec.loader.exec_module(sync_push)
+            run_hand_sql = sync_push.run_hand_sql
 
             with h.connect(db) as conn:
                 run_hand_sql(conn, db, h.make_mutations(seeded["episode_id"], args.rows, started_at=started_at), seeded)
