@@ -3,6 +3,7 @@
 import json
 import time
 import uuid
+from dataclasses import dataclass, field
 
 from django.conf import settings
 from django.core.exceptions import ValidationError
@@ -76,11 +77,26 @@ def _uuid(value):
         return None
 
 
-def _patient_for(user, table, mutation):
+@dataclass
+class _Memo:
+    """What one push reads once: the patients this user may write to, and the infusions runs of
+    new entries were checked against (forgotten after any mutation that is not such an entry,
+    since it may have changed an infusion)."""
+
+    patients: dict = field(default_factory=dict)
+    episodes: dict = field(default_factory=dict)
+
+
+def _patient_for(user, table, mutation, memo: _Memo):
     """The patient whose scope the mutation writes to, through the access module only."""
-    row = table.model.objects.filter(pk=mutation["row_id"]).first()
+    rows = table.model.objects.filter(pk=mutation["row_id"])
+    if any(f.name == "episode" and f.is_relation for f in table.model._meta.concrete_fields):
+        rows = rows.select_related("episode")  # the services check the infusion of a part
+    row = rows.first()
     patient_id = _row_patient_id(row) if row is not None else _uuid(_claimed_patient_id(user, mutation))
-    patient = patients_for(user).filter(pk=patient_id).first() if patient_id else None
+    if patient_id and patient_id not in memo.patients:
+        memo.patients[patient_id] = patients_for(user).filter(pk=patient_id).first()
+    patient = memo.patients.get(patient_id) if patient_id else None
     if patient is None:
         raise Http404
     return patient, row
@@ -130,7 +146,10 @@ def _merge(table, row, changes: dict, base: dict, base_version, client, mutation
     return apply, ("conflict" if made else "merged"), made
 
 
-def _apply(user, client: SyncClient, mutation: dict) -> dict:
+def _apply(user, client: SyncClient, mutation: dict, memo: _Memo | None = None) -> dict:
+    memo = memo or _Memo()
+    if mutation.get("table") not in ENTRY_BUILDERS:
+        memo.episodes.clear()
     table = TABLES.get(mutation.get("table"))
     if table is None or table.writer is None:
         return _reject(mutation, "unknown_table")
@@ -140,7 +159,7 @@ def _apply(user, client: SyncClient, mutation: dict) -> dict:
     ):
         return _reject(mutation, "forbidden")
     try:
-        patient, row = _patient_for(user, table, mutation)
+        patient, row = _patient_for(user, table, mutation, memo)
     except Http404:
         audit_record(
             user,
@@ -263,7 +282,7 @@ def _existing(run: list[dict]) -> set[tuple]:
 _CREATE_PARSE = {name: compile_serializer(TABLES[name].create) for name in ENTRY_BUILDERS}
 
 
-def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
+def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[dict]:
     """A run of appendable mutations, set-wise: one look-up of the rows that already exist per
     table, one of the infusions (through the access module), one diary_entries_record call.
 
@@ -273,15 +292,19 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
     """
     role = user_role(user)
     if role not in (ROLE_PATIENT, ROLE_NURSE):
-        return [_apply(user, client, m) for m in run]
+        return [_apply(user, client, m, memo) for m in run]
     existing = _existing(run)
     episode_ids = {_uuid((m.get("set") or {}).get("episode_id")) for m in run} - {None}
-    episodes = {
-        e.pk: e
-        for e in InfusionEpisode.objects.filter(
-            pk__in=episode_ids, deleted=False, patient__in=patients_for(user)
-        ).select_related("patient")
-    }
+    if episode_ids - memo.episodes.keys():
+        wanted = episode_ids - memo.episodes.keys()
+        found = {
+            e.pk: e
+            for e in InfusionEpisode.objects.filter(
+                pk__in=wanted, deleted=False, patient__in=patients_for(user)
+            ).select_related("patient")
+        }
+        memo.episodes.update({pk: found.get(pk) for pk in wanted})
+    episodes = {pk: memo.episodes[pk] for pk in episode_ids}
     zone = timezone.get_current_timezone()
     # One DRF parser per table, for what the quick parse leaves to it: building one copies all its fields.
     parsers = {}
@@ -319,7 +342,7 @@ def _apply_run(user, client: SyncClient, run: list[dict]) -> list[dict]:
         for (name, patient_id), ids in touched.items():
             audit_record(user, action=f"sync.push.{name}", patient_id=patient_id, object_type=name, object_ids=ids)
     for mutation in single:
-        results[mutation["id"]] = _apply(user, client, mutation)
+        results[mutation["id"]] = _apply(user, client, mutation, memo)
     return [results[m["id"]] for m in run]
 
 
@@ -358,10 +381,12 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
                 # Nothing of this request is applied, so the next id the server wants is still the
                 # first one: the device renumbers its queue from there and loses nothing.
                 raise MutationGap(client.last_mutation_id + 1)
-        done = 0
+        done, memo = 0, _Memo()
         while done < len(new) and time.monotonic() - started <= settings.SYNC_PUSH_SECONDS:
             run = _run_from(new, done) or [new[done]]
-            results.extend(_apply_run(user, client, run) if _appendable(run[0]) else [_apply(user, client, run[0])])
+            results.extend(
+                _apply_run(user, client, run, memo) if _appendable(run[0]) else [_apply(user, client, run[0], memo)]
+            )
             done += len(run)
         insert_values(
             MutationLog,

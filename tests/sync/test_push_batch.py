@@ -13,6 +13,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from ivigapp.audit.models import AuditEvent
+from ivigapp.reactions import services
 from ivigapp.reactions.models import HydrationLog, MedicationDose, VialUsage, VitalSigns
 from ivigapp.sync.models import MutationLog, SyncScope, patient_scope_id
 from ivigapp.sync.push import _apply
@@ -163,3 +164,22 @@ def test_a_nurse_push_that_fails_to_parse_is_audited_too(episode, nurse):
     assert device.push().json()["results"][0]["reason"] == "validation"
     event = AuditEvent.objects.get(actor_id=nurse.pk, action="sync.push.vitals")
     assert event.object_ids == [bad["row_id"]] and event.patient_id == episode.patient_id
+
+
+def test_an_infusion_deleted_mid_batch_is_not_written_to_by_the_entries_after_it(plan, weighed_patient):
+    """The push reads each infusion once for its runs of new entries, and must forget it when a
+    mutation between two runs changes it: here the entry after the deletion is refused, as it is
+    when sent alone."""
+    user = weighed_patient.user
+    planned = services.episode_schedule(
+        actor=user, patient=weighed_patient, plan=plan, scheduled_start=timezone.now() + timedelta(days=2)
+    )
+    device = Device(user)
+    vial = {"episode_id": str(planned.pk), "expiry_date": "2030-01-01", "vial_size_g": "10"}
+    device.write("vial", set={**vial, "lot_number": "LOT-A1"})
+    device.write("infusion_episode", planned.pk, kind="delete", base_version=planned.version)
+    device.write("vial", set={**vial, "lot_number": "LOT-A2"})
+    results = device.push().json()["results"]
+    assert [r["status"] for r in results] == ["applied", "applied", "rejected"]
+    assert results[2]["detail"] == {"episode_id": ["No such infusion in this diary."]}
+    assert list(VialUsage.objects.filter(episode=planned).values_list("lot_number", flat=True)) == ["LOT-A1"]
