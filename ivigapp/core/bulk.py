@@ -17,7 +17,7 @@ import uuid
 from datetime import date, datetime
 from decimal import Decimal
 
-from django.db import connection, models
+from django.db import connection, models, transaction
 
 # Values that get_db_prep_save on PostgreSQL hands to psycopg unchanged, by field class.
 _AS_IS = {
@@ -93,7 +93,13 @@ def _related_saved(row, relations) -> None:
 def _copy(sql: str, values: list[list]) -> None:
     connection.validate_no_broken_transaction()
     started = time.monotonic()
-    with connection.cursor() as cursor, connection.wrap_database_errors, cursor.cursor.copy(sql) as copy:
+    # atomic(savepoint=False) as bulk_create: a failed COPY marks the outer transaction for rollback.
+    with (
+        transaction.atomic(savepoint=False),
+        connection.cursor() as cursor,
+        connection.wrap_database_errors,
+        cursor.cursor.copy(sql) as copy,
+    ):
         for row in values:
             copy.write_row(row)
     if connection.queries_logged:  # so a statement census (CaptureQueriesContext, DEBUG) counts it
@@ -130,6 +136,8 @@ def insert_values(model, rows: list[dict]) -> None:
     AutoField key, which the database assigns). A field left out takes its default."""
     if not isinstance(model._meta.pk, models.AutoField):
         raise ValueError(f"insert_values: {model.__name__} has no database-made key")
+    if not rows:
+        return
     plan = _plan(model, False) if connection.vendor == "postgresql" else None
     if plan is None:
         model.objects.bulk_create([model(**row) for row in rows])

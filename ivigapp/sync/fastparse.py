@@ -27,16 +27,21 @@ _BIG = 10**15
 
 
 def _auto_validators_only(field) -> bool:
-    """True when the field's validators are the ones DRF adds for its own arguments."""
-    auto = (
-        f.MinValueValidator,
-        f.MaxValueValidator,
-        f.MaxLengthValidator,
-        f.MinLengthValidator,
-        f.ProhibitNullCharactersValidator,
-        f.ProhibitSurrogateCharactersValidator,
-    )
-    return all(type(v) in auto for v in field.validators)
+    """True when the field's validators are the ones DRF adds for its own arguments (which the
+    quick checks apply from those arguments); a validator given in `validators=` is not."""
+    own = {
+        f.MinValueValidator: getattr(field, "min_value", None),
+        f.MaxValueValidator: getattr(field, "max_value", None),
+        f.MaxLengthValidator: getattr(field, "max_length", None),
+        f.MinLengthValidator: getattr(field, "min_length", None),
+    }
+    for validator in field.validators:
+        kind = type(validator)
+        if kind in (f.ProhibitNullCharactersValidator, f.ProhibitSurrogateCharactersValidator):
+            continue
+        if kind not in own or own[kind] is None or validator.limit_value != own[kind]:
+            return False
+    return True
 
 
 def _bounds(field):
@@ -203,7 +208,7 @@ def _list_of(field, child_parse):
 def _checker(field):
     if isinstance(field, serializers.ListField) and isinstance(field.child, serializers.Serializer):
         child = compile_serializer(type(field.child))
-        return _list_of(field, child) if _auto_validators_only(field) else None
+        return _list_of(field, child) if _auto_validators_only(field) else _own(field)
     make = _CHECKERS.get(type(field))
     check = make(field) if make and _auto_validators_only(field) else None
     return check or _own(field)

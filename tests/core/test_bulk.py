@@ -8,6 +8,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import IntegrityError, connection, transaction
+from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
@@ -126,5 +127,11 @@ def test_insert_new_is_one_statement_and_errors_are_django_errors(episode, nurse
     again = HydrationLog(id=rows[0].id, phase="during", volume_ml=1, logged_at=timezone.now(), **parts(episode, nurse))
     with pytest.raises(IntegrityError), transaction.atomic():
         insert_new(HydrationLog, [again])
+    with transaction.atomic():  # as after bulk_create: the failed write spoils the transaction
+        with pytest.raises(IntegrityError):
+            insert_new(HydrationLog, [again])
+        with pytest.raises(TransactionManagementError):
+            HydrationLog.objects.count()
+    insert_values(MutationLog, [])  # nothing to write: no statement
     with pytest.raises(ValueError):
         insert_new(HydrationLog, [HydrationLog(id=None, phase="during", volume_ml=1, logged_at=timezone.now())])

@@ -203,3 +203,22 @@ def test_an_invalid_document_is_left_to_the_serializer():
     without = dict(good)
     del without["logged_at"]
     assert parse(without) is DEFER
+
+
+class Limited(serializers.Serializer):
+    """Limits given as validators=, not as the field's own arguments: the quick checks don't know them."""
+
+    count = serializers.IntegerField(validators=[f.MaxValueValidator(5)])
+    code = serializers.CharField(validators=[f.MaxLengthValidator(3)])
+
+
+class Wrapped(serializers.Serializer):
+    items = serializers.ListField(child=Limited(), validators=[f.MaxLengthValidator(1)])
+
+
+def test_validators_given_by_hand_are_left_to_the_serializer():
+    assert not check_agrees(Limited, {"count": 6, "code": "ab"})
+    assert not check_agrees(Limited, {"count": 1, "code": "abcd"})
+    assert check_agrees(Limited, {"count": 5, "code": "abc"})
+    assert check_agrees(Wrapped, {"items": [{"count": 1, "code": "a"}]})
+    assert not check_agrees(Wrapped, {"items": [{"count": 1, "code": "a"}] * 2})
