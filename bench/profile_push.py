@@ -111,14 +111,11 @@ def stages_pass(requests_pass, unit):
         diary.ENTRY_BUILDERS.update(builders)
         push._CREATE_PARSE.update(parsers)
     per = 1000 / (len(calls) * unit)
-    order = [patches[1], patches[0], patches[2], patches[3], None, patches[4], "builders", patches[5], patches[6]]
-    order += [patches[7]]
+    names = [patches[1][2], patches[0][2], patches[2][2], patches[3][2], "    table parse", patches[4][2]]
+    names += ["      builders (model instances)", patches[5][2], patches[6][2], patches[7][2]]
     print(f"## 0b. CPU by stage, ms per mutation (one pass of {len(calls)} requests, no profiler; nested)")
     print(f"  {total * per:6.3f}  whole request (test client, middleware, view)")
-    for item in order:
-        name = (
-            "    table parse" if item is None else "      builders (model instances)" if item == "builders" else item[2]
-        )
+    for name in names:  # in the order they nest
         print(f"  {spent[name] * per:6.3f}  {name}")
 
 
