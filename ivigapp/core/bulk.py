@@ -147,3 +147,56 @@ def insert_values(model, rows: list[dict]) -> None:
     for row in rows:
         values.append([convert(row[f.attname] if f.attname in row else f.get_default()) for f, convert in columns])
     _copy(sql, values)
+
+
+def update_changed(model, changes: list[tuple]) -> None:
+    """For each (row, field names) of `changes`, what row.save(update_fields=names) stores, in one
+    UPDATE for all of them (without signals). Each row writes only the fields it names: a field
+    that another row changed keeps its stored value here, so a concurrent write to it is not undone.
+
+    The rows' new values come in a table of values joined on the key: column c<i> says whether the
+    row changes field i and v<i> holds the value. SQLite (3.33+) and PostgreSQL both read
+    `WITH v(...) AS (VALUES ...) UPDATE ... FROM v`; PostgreSQL needs each value cast to its column's
+    type, SQLite stores by the column's affinity.
+    """
+    if not changes:
+        return
+    meta = model._meta
+    named = {name for _row, names in changes for name in names}
+    fields = [f for f in meta.local_concrete_fields if f.name in named or f.attname in named]
+    if len(fields) != len(named) or any(f.primary_key for f in fields):
+        raise ValueError(f"update_changed: {sorted(named)} are not all updatable fields of {model.__name__}")
+    qn = connection.ops.quote_name
+    table, key = qn(meta.db_table), qn(meta.pk.column)
+    pg = connection.vendor == "postgresql"
+
+    def cast(expression, field):
+        return f"CAST({expression} AS {field.cast_db_type(connection)})" if pg else expression
+
+    columns = ", ".join(["k", *(f"c{i}, v{i}" for i in range(len(fields)))])
+    assignments = ", ".join(
+        f"{qn(f.column)} = CASE WHEN v.c{i} THEN {cast(f'v.v{i}', f)} ELSE {table}.{qn(f.column)} END"
+        for i, f in enumerate(fields)
+    )
+    per_row = 1 + 2 * len(fields)
+    marks = "(" + ", ".join(["%s"] * per_row) + ")"
+    limit = connection.features.max_query_params
+    size = max(1, limit // per_row) if limit else len(changes)
+    with transaction.atomic(savepoint=False), connection.cursor() as cursor:
+        for start in range(0, len(changes), size):
+            chunk = changes[start : start + size]
+            params = []
+            for row, names in chunk:
+                params.append(meta.pk.get_db_prep_value(row.pk, connection))
+                for field in fields:
+                    changed = field.name in names or field.attname in names
+                    params += [
+                        changed,
+                        field.get_db_prep_save(getattr(row, field.attname), connection) if changed else None,
+                    ]
+            values = ", ".join([marks] * len(chunk))
+            cursor.execute(
+                f"WITH v({columns}) AS (VALUES {values}) "  # noqa: S608 (a model's own table and columns)
+                f"UPDATE {table} SET {assignments} FROM v WHERE {table}.{key} = v.k",
+                params,
+            )

@@ -12,7 +12,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ivigapp.core.bulk import insert_new, insert_values
+from ivigapp.core.bulk import insert_new, insert_values, update_changed
 from ivigapp.reactions.models import HydrationLog, MedicationDose, VialUsage, VitalSigns
 from ivigapp.sync.models import MutationLog, SyncClient, patient_scope_id
 
@@ -135,3 +135,70 @@ def test_insert_new_is_one_statement_and_errors_are_django_errors(episode, nurse
     insert_values(MutationLog, [])  # nothing to write: no statement
     with pytest.raises(ValueError):
         insert_new(HydrationLog, [HydrationLog(id=None, phase="during", volume_ml=1, logged_at=timezone.now())])
+
+
+def test_update_changed_stores_what_save_with_update_fields_stores(episode, nurse):
+    """Each row writes the fields it names and nothing else, in one statement: compared column by
+    column with save(update_fields=...) on twin rows."""
+    now = timezone.now()
+
+    def twins(make):
+        a, b = make(), make()
+        a.id, b.id = uuid.uuid4(), uuid.uuid4()
+        insert_new(type(a), [a])
+        insert_new(type(b), [b])
+        return a, b
+
+    vials = [
+        twins(
+            lambda: VialUsage(
+                lot_number="LOT-1", expiry_date=date(2030, 1, 1), vial_size_g=Decimal("10.0"), **parts(episode, nurse)
+            )
+        )
+        for _ in range(3)
+    ]
+    edits = [
+        (["lot_number", "version"], {"lot_number": "ÄRZ-٣", "version": 2}),
+        (
+            ["expiry_date", "vial_size_g", "updated_by_client"],
+            {"expiry_date": "2031-02-03", "vial_size_g": 5.5, "updated_by_client": str(CLIENT)},
+        ),
+        (["deleted", "received_at"], {"deleted": True, "received_at": now}),
+    ]
+    ours = []
+    for (mine, orm), (names, values) in zip(vials, edits, strict=True):
+        for row in (mine, orm):
+            for name, value in values.items():
+                setattr(row, name, value)
+            # Fields the row does not name, one of them named by another row: save(update_fields)
+            # leaves them alone, so must we.
+            row.quantity = 99
+            if "lot_number" not in names:
+                row.lot_number = "STALE-1"
+            if "deleted" not in names:
+                row.deleted = True
+        orm.save(update_fields=names)
+        ours.append((mine, names))
+    with CaptureQueriesContext(connection) as census:
+        update_changed(VialUsage, ours)
+    assert len(census) == 1
+    for mine, orm in vials:
+        assert stored(VialUsage, mine.pk) == stored(VialUsage, orm.pk)
+        assert stored(VialUsage, mine.pk)["quantity"] == 1
+
+    now2 = timezone.now() - timedelta(minutes=1)
+    logs = [
+        twins(lambda: HydrationLog(phase="during", volume_ml=250, logged_at=now, **parts(episode, nurse)))
+        for _ in range(2)
+    ]
+    for i, (mine, orm) in enumerate(logs):
+        for row in (mine, orm):
+            row.volume_ml, row.logged_at, row.server_version = 300 + i, now2, 8 + i
+    for _mine, orm in logs:
+        orm.save(update_fields=["volume_ml", "logged_at", "server_version"])
+    update_changed(HydrationLog, [(m, ["volume_ml", "logged_at", "server_version"]) for m, _ in logs])
+    for mine, orm in logs:
+        assert stored(HydrationLog, mine.pk) == stored(HydrationLog, orm.pk)
+    update_changed(HydrationLog, [])  # nothing to write
+    with pytest.raises(ValueError):
+        update_changed(HydrationLog, [(logs[0][0], ["no_such_field"])])
