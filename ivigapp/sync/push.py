@@ -22,7 +22,7 @@ from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
 from ivigapp.reactions.models import Alert, AlertNote, InfusionEpisode
 from ivigapp.reactions.services import ENTRY_BUILDERS, DiaryEntry, diary_entries_record
 from ivigapp.sync.fastparse import DEFER, compile_serializer
-from ivigapp.sync.models import MutationLog, SyncClient, SyncConflict
+from ivigapp.sync.models import MutationLog, SyncClient, SyncConflict, patient_scope_id
 from ivigapp.sync.stamp import stamp_row
 from ivigapp.sync.tables import NURSE, PATIENT, TABLES, Context, create_row, current_value, update_row
 from ivigapp.sync.upcast import upcast
@@ -102,8 +102,9 @@ def _patient_for(user, table, mutation, memo: _Memo):
     return patient, row
 
 
-def _conflict(table, row, field, base, kept, other, client, mutation_id) -> SyncConflict:
-    conflict = SyncConflict(
+def _conflict_row(table, row, field, base, kept, other) -> SyncConflict:
+    """The value a write replaces, kept (unsaved); `row` as it was before the write."""
+    return SyncConflict(
         table_name=table.name,
         row_id=row.pk,
         field=field,
@@ -112,18 +113,16 @@ def _conflict(table, row, field, base, kept, other, client, mutation_id) -> Sync
         other_value=other,
         other_client_id=row.updated_by_client,
         other_mutation_id=None,
+        scope_id=patient_scope_id(_row_patient_id(row)),
     )
-    stamp_row(conflict, patient_id=_row_patient_id(row), client_id=client.pk)
-    conflict.save(force_insert=True)
-    return conflict
 
 
 def _json(value):
     return json.loads(json.dumps(value, cls=DjangoJSONEncoder))
 
 
-def _merge(table, row, changes: dict, base: dict, base_version, client, mutation_id):
-    """Three-way field merge. Returns (fields to apply, status, conflicts).
+def _merge(table, row, changes: dict, base: dict, base_version) -> tuple[dict, str, list]:
+    """Three-way field merge. Returns (fields to apply, status, conflicts as unsaved rows).
 
     1. The row is where the client last saw it: apply everything.
     2. Otherwise, field by field: unchanged on the server since base -> apply; already equal ->
@@ -141,9 +140,29 @@ def _merge(table, row, changes: dict, base: dict, base_version, client, mutation
             apply[name] = value
             continue
         apply[name] = value
-        conflicts.append((name, base.get(name), value, current))
-    made = [_conflict(table, row, n, _json(b), _json(k), _json(o), client, mutation_id) for n, b, k, o in conflicts]
-    return apply, ("conflict" if made else "merged"), made
+        conflicts.append(_conflict_row(table, row, name, _json(base.get(name)), _json(value), _json(current)))
+    return apply, ("conflict" if conflicts else "merged"), conflicts
+
+
+def _row_deleted_since(table, row, mutation) -> list:
+    """A deletion based on an older version of the row: the version it deletes is kept as a conflict."""
+    if mutation.get("base_version") is not None and row.version != mutation["base_version"] and not row.deleted:
+        return [_conflict_row(table, row, "__row__", None, None, {"version": row.version})]
+    return []
+
+
+def _parse_change(table, row, mutation, parsers: dict | None = None):
+    """An edit of an existing row: (fields to apply, status, conflicts), or ValidationError."""
+    parsers = {} if parsers is None else parsers
+    if table.name not in parsers:
+        parsers[table.name] = table.update(partial=True)
+    parser = parsers[table.name]
+    changes = dict(parser.run_validation(mutation.get("set") or {}))
+    try:
+        base = dict(parser.run_validation(mutation.get("base") or {}))
+    except serializers.ValidationError:
+        base = {}
+    return _merge(table, row, changes, base, mutation["base_version"])
 
 
 def _apply(user, client: SyncClient, mutation: dict, memo: _Memo | None = None) -> dict:
@@ -197,13 +216,10 @@ def _apply_to_row(table, ctx, client, mutation, row, data) -> dict:
             return {"id": mutation["id"], "status": "applied", "row_version": 0}
         if not table.deletable:
             raise ValidationError({"kind": "This entry cannot be deleted; send an amendment."})
-        status, conflicts = "applied", []
-        if mutation.get("base_version") is not None and row.version != mutation["base_version"] and not row.deleted:
-            conflicts = [_conflict(table, row, "__row__", None, None, {"version": row.version}, client, mutation["id"])]
-            status = "conflict"
+        conflicts = _saved(_row_deleted_since(table, row, mutation), row, client)
         diary_row_delete(actor=ctx.user, row=row, client_id=client.pk)
         row.refresh_from_db()
-        return _result(mutation, status, row, conflicts)
+        return _result(mutation, "conflict" if conflicts else "applied", row, conflicts)
     if row is None:
         if mutation.get("base_version") is not None or table.create is None:
             raise ValidationError({"base_version": "This entry does not exist."})
@@ -213,21 +229,23 @@ def _apply_to_row(table, ctx, client, mutation, row, data) -> dict:
         return _result(mutation, "applied", row, [])
     if row.deleted:
         # An edit never resurrects a deleted entry; the edit is kept as a conflict against it.
-        conflict = _conflict(table, row, "__deleted__", None, None, data, client, mutation["id"])
-        return _result(mutation, "conflict", row, [conflict])
+        conflicts = _saved([_conflict_row(table, row, "__deleted__", None, None, data)], row, client)
+        return _result(mutation, "conflict", row, conflicts)
     if table.update is None or mutation.get("base_version") is None:
         raise ValidationError({"base_version": "This entry already exists."})
-    parsed = table.update(data=data, partial=True)
-    parsed.is_valid(raise_exception=True)
-    base_parser = table.update(data=mutation.get("base") or {}, partial=True)
-    base = dict(base_parser.validated_data) if base_parser.is_valid() else {}
-    changes, status, conflicts = _merge(
-        table, row, dict(parsed.validated_data), base, mutation["base_version"], client, mutation["id"]
-    )
+    changes, status, conflicts = _parse_change(table, row, {**mutation, "set": data})
+    _saved(conflicts, row, client)
     if changes:
         row = update_row(table, ctx, row, changes)
         row.refresh_from_db()
     return _result(mutation, status, row, conflicts)
+
+
+def _saved(conflicts: list, row, client) -> list:
+    for conflict in conflicts:
+        stamp_row(conflict, patient_id=_row_patient_id(row), client_id=client.pk)
+        conflict.save(force_insert=True)
+    return conflicts
 
 
 def _result(mutation, status, row, conflicts) -> dict:

@@ -11,6 +11,7 @@ from ivigapp.reactions.services.alerts import (
 )
 from ivigapp.reactions.services.diary import (
     ENTRY_BUILDERS,
+    DiaryChange,
     DiaryEntry,
     amendment_record,
     diary_entries_record,
@@ -35,6 +36,7 @@ from ivigapp.reactions.services.reports import symptom_report_submit
 
 __all__ = [
     "ENTRY_BUILDERS",
+    "DiaryChange",
     "DiaryEntry",
     "amendment_record",
     "diary_entries_record",

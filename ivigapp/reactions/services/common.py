@@ -4,7 +4,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from ivigapp.core.bulk import insert_new
+from ivigapp.core.bulk import insert_new, update_changed
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
 from ivigapp.reactions.models import EnteredBy
 from ivigapp.sync.stamp import stamp_row, stamp_rows
@@ -52,16 +52,28 @@ def save_new(row, *, patient_id, client_id=None) -> None:
     row.save(force_insert=True)
 
 
-def save_new_many(rows: list, *, client_id=None) -> None:
-    """save_new for many new rows: one version bump per patient, one INSERT per model."""
+def save_many(rows: list, *, changed: dict | None = None, client_id=None) -> None:
+    """save_new for new rows and save_changed for the rows in `changed` (id(row) -> field names), in
+    one version bump per patient (versions follow the order of `rows`), one INSERT and one UPDATE
+    per model."""
+    changed = changed or {}
     stamp_rows(rows, client_id=client_id)
-    by_model = {}
+    new, updated = {}, {}
     for row in rows:
-        by_model.setdefault(type(row), []).append(row)
-    for model, same in by_model.items():
+        if id(row) in changed:
+            updated.setdefault(type(row), []).append((row, [*changed[id(row)], *STAMPED]))
+        else:
+            new.setdefault(type(row), []).append(row)
+    for model, same in new.items():
         insert_new(model, same)
+    for model, same in updated.items():
+        update_changed(model, same)
+
+
+# The sync columns stamp_row sets on every write.
+STAMPED = ["version", "server_version", "received_at", "updated_by_client"]
 
 
 def save_changed(row, fields: list[str], *, patient_id, client_id=None) -> None:
     stamp_row(row, patient_id=patient_id, client_id=client_id)
-    row.save(update_fields=[*fields, "version", "server_version", "received_at", "updated_by_client"])
+    row.save(update_fields=[*fields, *STAMPED])

@@ -30,8 +30,8 @@ from ivigapp.reactions.services.common import (
     entered_by_for,
     not_in_future,
     save_changed,
+    save_many,
     save_new,
-    save_new_many,
     validate_row,
 )
 from ivigapp.reactions.services.followups import followups_materialise
@@ -522,6 +522,15 @@ class DiaryEntry:
     recorded_at: object = None
 
 
+@dataclass(frozen=True)
+class DiaryChange:
+    """For `diary_entries_record`: corrections of draft fields of an existing vial, medicine, drink or
+    vital-signs row (read with its infusion), or its deletion when `changes` is None."""
+
+    row: object
+    changes: dict | None
+
+
 ENTRY_BUILDERS = {
     "vial": _vial_build,
     "medication": _medication_build,
@@ -530,29 +539,52 @@ ENTRY_BUILDERS = {
 }
 
 
-@transaction.atomic
-def diary_entries_record(*, actor, entries: list[DiaryEntry], client_id=None) -> list:
-    """Many new append-only entries at once (a sync push from a phone that was offline).
-
-    Each entry is checked exactly as its own service checks it (vial_add, medication_record,
-    hydration_record, vitals_record). Returns one outcome per entry, in order: the saved row, or
-    the ValidationError that kept it out. The valid rows get their scope versions in one bump per
-    patient and are inserted with one INSERT per kind, so the work in SQL does not grow with the
-    number of entries.
-    """
-    outcomes, valid = [], []
-    for entry in entries:
+def _entry_row(actor, entry: DiaryEntry | DiaryChange):
+    """(the row to save, the fields it changes, or None for a new row), checked as the service for
+    that one entry checks it (vial_add, ..., diary_part_update, diary_row_delete); or (the row,
+    ()) for a deletion of a row already deleted, which has nothing to save."""
+    if isinstance(entry, DiaryEntry):
         row, errors = ENTRY_BUILDERS[entry.kind](
             actor, entry.episode, row_id=entry.row_id, recorded_at=entry.recorded_at, **entry.fields
         )
+        validate_row(row, errors)
+        return row, None
+    row = entry.row
+    if entry.changes is None:
+        _deletable(row.episode)
+        if row.deleted:
+            return row, ()
+        row.deleted = True
+        return row, ["deleted"]
+    validate_row(row, _part_change(row, entry.changes))
+    return row, list(entry.changes)
+
+
+@transaction.atomic
+def diary_entries_record(*, actor, entries: list[DiaryEntry | DiaryChange], client_id=None) -> list:
+    """Many diary entries at once (a sync push from a phone that was offline): new entries, and
+    corrections and deletions of draft ones.
+
+    Each entry is checked exactly as its own service checks it (vial_add, medication_record,
+    hydration_record, vitals_record, diary_part_update, diary_row_delete). Returns one outcome per
+    entry, in order: the saved row, or the ValidationError that kept it out. The rows to save get
+    their scope versions in one bump per patient, in the order of `entries`, and are written with
+    one INSERT and one UPDATE per kind, so the work in SQL does not grow with the number of entries.
+    """
+    outcomes, valid, changed = [], [], {}
+    for entry in entries:
         try:
-            validate_row(row, errors)
+            row, fields = _entry_row(actor, entry)
         except ValidationError as error:
             outcomes.append(error)
             continue
         outcomes.append(row)
+        if fields == ():  # the deletion of a row already deleted: nothing to save
+            continue
         valid.append(row)
-    save_new_many(valid, client_id=client_id)
+        if fields is not None:
+            changed[id(row)] = fields
+    save_many(valid, changed=changed, client_id=client_id)
     return outcomes
 
 
@@ -587,9 +619,9 @@ def is_submitted(episode: InfusionEpisode) -> bool:
     return episode.status in InfusionEpisode.ENDED or episode.status == InfusionEpisode.Status.DEFERRED
 
 
-@transaction.atomic
-def diary_part_update(*, actor, row, changes: dict, client_id=None):
-    """Corrects draft fields of a vial, medicine, drink or vital-signs entry of an open infusion."""
+def _part_change(row, changes: dict) -> dict:
+    """Puts draft-field corrections on a vial, medicine, drink or vital-signs row in memory; returns
+    the errors that keep them out (validate_row adds the field checks)."""
     errors = {}
     if is_submitted(row.episode):
         errors["episode"] = _("This infusion is finished: send an amendment instead.")
@@ -604,9 +636,21 @@ def diary_part_update(*, actor, row, changes: dict, client_id=None):
         row.lot_number = (row.lot_number or "").strip().upper()
         if not LOT_FORMAT.match(row.lot_number):
             errors["lot_number"] = _("Enter the lot number as printed: 3 to 20 letters, digits or dashes.")
+    return errors
+
+
+@transaction.atomic
+def diary_part_update(*, actor, row, changes: dict, client_id=None):
+    """Corrects draft fields of a vial, medicine, drink or vital-signs entry of an open infusion."""
+    errors = _part_change(row, changes)
     validate_row(row, errors)
     save_changed(row, list(changes), patient_id=row.patient_id, client_id=client_id)
     return row
+
+
+def _deletable(episode) -> None:
+    if is_submitted(episode):
+        raise ValidationError({"episode": _("This infusion is finished: send an amendment instead.")})
 
 
 @transaction.atomic
@@ -615,8 +659,7 @@ def diary_row_delete(*, actor, row, client_id=None):
     episode = row if isinstance(row, InfusionEpisode) else row.episode
     if isinstance(row, InfusionEpisode) and row.status != InfusionEpisode.Status.PLANNED:
         raise ValidationError({"status": _("Only an infusion that has not started can be deleted.")})
-    if is_submitted(episode):
-        raise ValidationError({"episode": _("This infusion is finished: send an amendment instead.")})
+    _deletable(episode)
     if row.deleted:
         return row
     row.deleted = True
