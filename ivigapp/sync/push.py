@@ -15,15 +15,15 @@ from rest_framework import serializers
 
 from ivigapp.audit.models import AuditEvent
 from ivigapp.audit.services import audit_record
-from ivigapp.core.bulk import insert_values
+from ivigapp.core.bulk import insert_new, insert_values
 from ivigapp.patients.access import patients_for
 from ivigapp.patients.models import Patient
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
 from ivigapp.reactions.models import Alert, AlertNote, InfusionEpisode
-from ivigapp.reactions.services import ENTRY_BUILDERS, DiaryEntry, diary_entries_record
+from ivigapp.reactions.services import ENTRY_BUILDERS, DiaryChange, DiaryEntry, diary_entries_record
 from ivigapp.sync.fastparse import DEFER, compile_serializer
 from ivigapp.sync.models import MutationLog, SyncClient, SyncConflict, patient_scope_id
-from ivigapp.sync.stamp import stamp_row
+from ivigapp.sync.stamp import stamp_row, stamp_rows
 from ivigapp.sync.tables import NURSE, PATIENT, TABLES, Context, create_row, current_value, update_row
 from ivigapp.sync.upcast import upcast
 
@@ -255,22 +255,26 @@ def _result(mutation, status, row, conflicts) -> dict:
     return result
 
 
-def _appendable(mutation: dict) -> bool:
-    """A new vial, medicine, drink or vital signs, as a phone sends them after a day offline."""
+def _settable(mutation: dict) -> bool:
+    """A new vial, medicine, drink or vital signs, as a phone sends them after a day offline, or a
+    correction or deletion of one."""
     return (
-        mutation.get("kind") == "upsert"
+        mutation.get("kind") in ("upsert", "delete")
         and mutation.get("table") in ENTRY_BUILDERS
-        and mutation.get("base_version") is None
         and not (mutation.get("set") or {}).get("patient_id")
     )
 
 
+def _is_new(mutation: dict) -> bool:
+    return mutation["kind"] == "upsert" and mutation.get("base_version") is None
+
+
 def _run_from(mutations: list[dict], start: int) -> list[dict]:
-    """The appendable mutations from `start` on, up to the first one that is not (or names a row
-    the run already writes)."""
+    """The settable mutations from `start` on, up to the first one that is not (or names a row the
+    run already writes)."""
     run, row_ids = [], set()
     for mutation in mutations[start:]:
-        if not _appendable(mutation) or mutation["row_id"] in row_ids:
+        if not _settable(mutation) or mutation["row_id"] in row_ids:
             break
         run.append(mutation)
         row_ids.add(mutation["row_id"])
@@ -297,24 +301,23 @@ def _existing(run: list[dict]) -> set[tuple]:
         return {(name, pks[name].to_python(pk)) for name, pk in cursor.fetchall()}
 
 
-_CREATE_PARSE = {name: compile_serializer(TABLES[name].create) for name in ENTRY_BUILDERS}
+def _targets(changes: list[dict]) -> dict[tuple, object]:
+    """(table, row id) -> the row, with its infusion, for the edits and deletions of a run: one
+    query per table."""
+    found = {}
+    for name in sorted({m["table"] for m in changes}):
+        ids = {i for i in (_uuid(m["row_id"]) for m in changes if m["table"] == name) if i}
+        for row in TABLES[name].model.objects.filter(pk__in=ids).select_related("episode"):
+            found[name, row.pk] = row
+    return found
 
 
-def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[dict]:
-    """A run of appendable mutations, set-wise: one look-up of the rows that already exist per
-    table, one of the infusions (through the access module), one diary_entries_record call.
-
-    Anything that is not a plain new entry on an infusion this user may write to (the row already
-    exists, the infusion is unknown or foreign, the role may not write) goes through `_apply`,
-    which gives it exactly the single-mutation result.
-    """
-    role = user_role(user)
-    if role not in (ROLE_PATIENT, ROLE_NURSE):
-        return [_apply(user, client, m, memo) for m in run]
-    existing = _existing(run)
+def _episodes(user, run: list[dict], memo: _Memo) -> dict:
+    """The infusions the new entries of `run` go to, through the access module (None: unknown or
+    not this user's to write to)."""
     episode_ids = {_uuid((m.get("set") or {}).get("episode_id")) for m in run} - {None}
-    if episode_ids - memo.episodes.keys():
-        wanted = episode_ids - memo.episodes.keys()
+    wanted = episode_ids - memo.episodes.keys()
+    if wanted:
         found = {
             e.pk: e
             for e in InfusionEpisode.objects.filter(
@@ -322,40 +325,101 @@ def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[d
             ).select_related("patient")
         }
         memo.episodes.update({pk: found.get(pk) for pk in wanted})
-    episodes = {pk: memo.episodes[pk] for pk in episode_ids}
+    return {pk: memo.episodes[pk] for pk in episode_ids}
+
+
+def _patients(user, patient_ids: set, memo: _Memo) -> None:
+    """Reads the patients among `patient_ids` this user may write to into the memo, at once."""
+    wanted = patient_ids - memo.patients.keys()
+    if wanted:
+        memo.patients.update(dict.fromkeys(wanted))
+        memo.patients.update({p.pk: p for p in patients_for(user).filter(pk__in=wanted)})
+
+
+_CREATE_PARSE = {name: compile_serializer(TABLES[name].create) for name in ENTRY_BUILDERS}
+
+
+def _parse_new(mutation: dict, zone, parsers: dict) -> dict:
+    fields = _CREATE_PARSE[mutation["table"]](mutation["set"], zone)
+    if fields is DEFER:
+        if mutation["table"] not in parsers:
+            parsers[mutation["table"]] = TABLES[mutation["table"]].create()
+        fields = dict(parsers[mutation["table"]].run_validation(mutation["set"]))
+    fields.pop("episode_id")
+    return fields
+
+
+def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[dict]:
+    """A run of settable mutations, set-wise: one look-up of the new rows that already exist, one
+    read per table of the rows edited or deleted, one of the infusions and one of the patients
+    (through the access module), one diary_entries_record call, one INSERT of the conflicts.
+
+    Anything else (the row already exists, or is missing or deleted, the infusion or patient is
+    unknown or foreign, the role may not write) goes through `_apply`, which gives it exactly the
+    single-mutation result. The rows of a run are all different, so the order they are written in
+    does not change any result.
+    """
+    role = user_role(user)
+    if role not in (ROLE_PATIENT, ROLE_NURSE):
+        return [_apply(user, client, m, memo) for m in run]
+    existing = _existing([m for m in run if _is_new(m)])
+    targets = _targets([m for m in run if not _is_new(m)])
+    _patients(user, {row.patient_id for row in targets.values()}, memo)
+    episodes = _episodes(user, [m for m in run if _is_new(m)], memo)
     zone = timezone.get_current_timezone()
     # One DRF parser per table, for what the quick parse leaves to it: building one copies all its fields.
-    parsers = {}
+    create_parsers, update_parsers = {}, {}
     results: dict[int, dict] = {}
     touched: dict[tuple, list] = {}  # (table, patient) -> row ids: what a nurse's push is audited for
-    entries, entry_mutations, single = [], [], []
+    entries, entry_mutations, statuses, conflicts, single = [], [], {}, {}, []
     for mutation in run:
-        episode = episodes.get(_uuid((mutation.get("set") or {}).get("episode_id")))
-        row_id = _uuid(mutation["row_id"])
-        if row_id is None or episode is None or (mutation["table"], row_id) in existing:
-            single.append(mutation)
-            continue
-        touched.setdefault((mutation["table"], episode.patient_id), []).append(row_id)
-        try:
-            fields = _CREATE_PARSE[mutation["table"]](mutation["set"], zone)
-            if fields is DEFER:
-                if mutation["table"] not in parsers:
-                    parsers[mutation["table"]] = TABLES[mutation["table"]].create()
-                fields = dict(parsers[mutation["table"]].run_validation(mutation["set"]))
-        except serializers.ValidationError as error:
-            results[mutation["id"]] = _reject(mutation, "validation", _errors(error))
-            continue
-        fields.pop("episode_id")
-        entries.append(
-            DiaryEntry(mutation["table"], episode, fields, row_id=row_id, recorded_at=mutation.get("recorded_at"))
-        )
+        table, row_id = TABLES[mutation["table"]], _uuid(mutation["row_id"])
+        if _is_new(mutation):
+            episode = episodes.get(_uuid((mutation.get("set") or {}).get("episode_id")))
+            if row_id is None or episode is None or (table.name, row_id) in existing:
+                single.append(mutation)
+                continue
+            touched.setdefault((table.name, episode.patient_id), []).append(row_id)
+            try:
+                fields = _parse_new(mutation, zone, create_parsers)
+            except serializers.ValidationError as error:
+                results[mutation["id"]] = _reject(mutation, "validation", _errors(error))
+                continue
+            entry = DiaryEntry(table.name, episode, fields, row_id=row_id, recorded_at=mutation.get("recorded_at"))
+        else:
+            row = targets.get((table.name, row_id))
+            if row is None or row.deleted or memo.patients.get(row.patient_id) is None:
+                single.append(mutation)
+                continue
+            touched.setdefault((table.name, row.patient_id), []).append(row_id)
+            if mutation["kind"] == "delete":
+                changes, kept = None, _row_deleted_since(table, row, mutation)
+                status = "conflict" if kept else "applied"
+            else:
+                try:
+                    changes, status, kept = _parse_change(table, row, mutation, update_parsers)
+                except serializers.ValidationError as error:
+                    results[mutation["id"]] = _reject(mutation, "validation", _errors(error))
+                    continue
+                if not changes:
+                    results[mutation["id"]] = _result(mutation, status, row, [])
+                    continue
+            entry = DiaryChange(row, changes)
+            statuses[mutation["id"]], conflicts[mutation["id"]] = status, kept
+        entries.append(entry)
         entry_mutations.append(mutation)
     outcomes = diary_entries_record(actor=user, entries=entries, client_id=client.pk)
+    saved_conflicts = []
     for mutation, outcome in zip(entry_mutations, outcomes, strict=True):
         if isinstance(outcome, ValidationError):
             results[mutation["id"]] = _reject(mutation, "validation", _errors(outcome))
-        else:
-            results[mutation["id"]] = _result(mutation, "applied", outcome, [])
+            continue
+        kept = conflicts.get(mutation["id"], [])
+        saved_conflicts += kept
+        results[mutation["id"]] = _result(mutation, statuses.get(mutation["id"], "applied"), outcome, kept)
+    if saved_conflicts:
+        stamp_rows(saved_conflicts, client_id=client.pk)
+        insert_new(SyncConflict, saved_conflicts)
     if role == ROLE_NURSE:
         for (name, patient_id), ids in touched.items():
             audit_record(user, action=f"sync.push.{name}", patient_id=patient_id, object_type=name, object_ids=ids)
@@ -403,7 +467,7 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
         while done < len(new) and time.monotonic() - started <= settings.SYNC_PUSH_SECONDS:
             run = _run_from(new, done) or [new[done]]
             results.extend(
-                _apply_run(user, client, run, memo) if _appendable(run[0]) else [_apply(user, client, run[0], memo)]
+                _apply_run(user, client, run, memo) if _settable(run[0]) else [_apply(user, client, run[0], memo)]
             )
             done += len(run)
         insert_values(

@@ -41,7 +41,7 @@ def entry(device, episode_id, i):
 
 def push_counting(device):
     """Statements of one push. SQLite caps the parameters of one statement (999 in Django), so
-    there a bulk INSERT of many rows is cut into several; those pieces count as one."""
+    there a bulk INSERT or UPDATE of many rows is cut into several; those pieces count as one."""
     with CaptureQueriesContext(connection) as queries:
         response = device.push()
     assert response.status_code == 200
@@ -50,13 +50,18 @@ def push_counting(device):
         statements = [
             s
             for i, s in enumerate(statements)
-            if not (i and s.startswith("INSERT") and _same_insert(statements[i - 1], s))
+            if not (i and _bulk_piece(s) and _bulk_piece(s) == _bulk_piece(statements[i - 1]))
         ]
     return len(statements), response.json()
 
 
-def _same_insert(previous: str, sql: str) -> bool:
-    return previous.startswith("INSERT") and previous.split("(", 1)[0] == sql.split("(", 1)[0]
+def _bulk_piece(sql: str):
+    """The table a bulk INSERT (bulk_create) or UPDATE (`update_changed`) writes to, else None."""
+    if sql.startswith("INSERT"):
+        return "INSERT", sql.split("(", 1)[0]
+    if sql.startswith("WITH v(") and " UPDATE " in sql:
+        return "UPDATE", sql.split(" UPDATE ", 1)[1].split(" SET ", 1)[0]
+    return None
 
 
 def test_a_push_costs_the_same_queries_for_10_and_for_500_entries(episode):
