@@ -576,7 +576,8 @@ def main():
     if mix:
         print(
             f"  push(batch 100), SYNC.md mix / creates only: {ratio(mix, push100):.3f} "
-            f"({mix['rate_median']:,.0f}/s; edits and deletes take the one-by-one path)"
+            f"({mix['rate_median']:,.0f}/s); p95 per request {mix['p95_ms']:.0f} ms (SYNC.md B1 target <= 300 ms: "
+            f"{'MET' if mix['p95_ms'] <= 300 else 'MISSED'})"
         )
     pouch_many = next((s for s in summary if s["label"].startswith("PouchDB, ")), None)
     for s in many:
