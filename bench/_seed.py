@@ -1,7 +1,8 @@
 """Seeds the benchmark database through the services (run by bench/_harness.seed in a subprocess).
 
-demo_seed makes patient1..4 (weights, care teams, DEMO_PASSWORD); then a product, a rate
-protocol, and for patient1 (patient1..N with BENCH_PATIENTS=N, N <= 4) a plan and an infusion
+demo_seed makes patient1..4 (weights, care teams, DEMO_PASSWORD), and with BENCH_PATIENTS=N above 4
+its load patients load00001.. for the rest, which get a weight and height here; then a product, a
+rate protocol, and for patient1 (the first N patients with BENCH_PATIENTS=N) a plan and an infusion
 started two hours ago. Prints one JSON line: patient1's infusion, and all of them under "patients".
 """
 
@@ -22,15 +23,17 @@ django.setup()
 from django.contrib.auth import get_user_model  # noqa: E402
 from django.utils import timezone  # noqa: E402
 
+from ivigapp.patients import services as patient_services  # noqa: E402
 from ivigapp.patients.demo import demo_seed  # noqa: E402
-from ivigapp.patients.models import Patient  # noqa: E402
+from ivigapp.patients.models import BodyMeasurement, Patient  # noqa: E402
 from ivigapp.protocols import services as protocol_services  # noqa: E402
 from ivigapp.protocols.models import Product, RateProtocol  # noqa: E402
 from ivigapp.reactions import services  # noqa: E402
 
 
 def main():
-    demo_seed(password=os.environ["DEMO_PASSWORD"])
+    count = int(os.environ.get("BENCH_PATIENTS", "1"))
+    demo_seed(password=os.environ["DEMO_PASSWORD"], extra_patients=max(0, count - 4))
     lead = get_user_model().objects.get(username="lead")
     # The demo may already have made this product and protocol: reuse them, make them otherwise.
     product, _ = Product.objects.get_or_create(
@@ -38,10 +41,7 @@ def main():
         concentration_pct=Decimal("10"),
         defaults={"manufacturer": "Takeda", "vial_sizes_g": [5, 10, 20]},
     )
-    infusions = [
-        infusion(lead, p, product, protocol_for(product, p.indication))
-        for p in patients(int(os.environ.get("BENCH_PATIENTS", "1")))
-    ]
+    infusions = [infusion(lead, p, product, protocol_for(product, p.indication)) for p in patients(count, lead)]
     print(json.dumps({**infusions[0], "patients": infusions}))
 
 
@@ -62,16 +62,24 @@ def protocol_for(product, indication):
     return protocol
 
 
-def patients(count: int) -> list:
-    """patient1, patient2, ... (demo_seed makes four)."""
-    found = list(
-        Patient.objects.select_related("user")
-        .filter(user__username__in=[f"patient{i}" for i in range(1, count + 1)])
-        .order_by("user__username")
-    )
+def patients(count: int, lead) -> list:
+    """patient1..4 (demo_seed's), then load00001, ... (its load patients, weighed here)."""
+    names = [f"patient{i}" for i in range(1, min(count, 4) + 1)] + [f"load{i:05d}" for i in range(1, count - 3)]
+    found = {p.user.username: p for p in Patient.objects.select_related("user").filter(user__username__in=names)}
     if len(found) != count:
         raise SystemExit(f"BENCH_PATIENTS={count}: demo_seed made {len(found)} of those patients")
-    return found
+    for name in names:
+        if name.startswith("load"):
+            for kind, value in ((BodyMeasurement.Kind.WEIGHT_KG, "70"), (BodyMeasurement.Kind.HEIGHT_CM, "170")):
+                patient_services.measurement_record(
+                    actor=lead,
+                    patient=found[name],
+                    kind=kind,
+                    value=Decimal(value),
+                    measured_on=timezone.localdate() - timedelta(days=20),
+                    source=BodyMeasurement.Source.CLINIC,
+                )
+    return [found[name] for name in names]
 
 
 def infusion(lead, patient, product, protocol) -> dict:

@@ -88,7 +88,7 @@ def stages_pass(requests_pass, unit):
         (push, "_existing", "    rows that exist already"),
         (push, "diary_entries_record", "    diary_entries_record"),
         (diary, "validate_row", "      validate_row (full_clean)"),
-        (diary, "save_new_many", "      save_new_many (stamp + COPY)"),
+        (diary, "save_many", "      save_many (stamp + COPY / UPDATE)"),
         (push, "insert_values", "  mutation log (COPY)"),
     ]
     saved = [(mod, attr, getattr(mod, attr)) for mod, attr, _ in patches]
@@ -317,7 +317,7 @@ def main():
             "push_apply",
             "_apply_run",
             "diary_entries_record",
-            "save_new_many",
+            "save_many",
             "bulk_create",
             "run_validation",
             "_apply",

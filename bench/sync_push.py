@@ -382,8 +382,8 @@ def main():
         "--clients",
         type=int,
         default=4,
-        help="also push from this many devices at once, at batch 100 (SYNC.md B1 concurrency; 1 to skip; at most 4, "
-        "the demo's patients): one device per patient, and as many devices of one patient",
+        help="also push from this many devices at once, at batch 100 (SYNC.md B1 concurrency: 4 or 16; 1 to skip; at "
+        "most 16): one device per patient, and as many devices of one patient",
     )
     parser.add_argument(
         "--mix",
@@ -406,7 +406,7 @@ def main():
         env = h.app_env(db, work, conn_max_age=args.conn_max_age, debug=bool(args.debug))
         migrate_s = h.migrate(env)
         t0 = time.monotonic()
-        k = max(1, min(args.clients, 4))
+        k = max(1, min(args.clients, 16))
         seeded = h.seed(env, patients=k)
         seed_s = time.monotonic() - t0
         h.log(f"migrated in {migrate_s:.1f} s, seeded in {seed_s:.1f} s: {seeded}")
