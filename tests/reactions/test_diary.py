@@ -8,8 +8,8 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 
 from ivigapp.reactions import services
-from ivigapp.reactions.models import Alert, FollowUpCheck, InfusionEpisode, RateChange, VialUsage
-from ivigapp.sync.models import SyncScope
+from ivigapp.reactions.models import Alert, FollowUpCheck, HydrationLog, InfusionEpisode, RateChange, VialUsage
+from ivigapp.sync.models import SyncScope, patient_scope_id
 
 pytestmark = pytest.mark.django_db
 
@@ -198,3 +198,35 @@ def test_device_time_in_the_future_is_refused(plan, weighed_patient):
                 actor=weighed_patient.user, episode=ep, started_at=timezone.now() + timedelta(minutes=6)
             )
     assert "started_at" in caught.value.message_dict
+
+
+def test_diary_entries_record_takes_new_entries_corrections_and_deletions_in_one_bump(episode):
+    user = episode.patient.user
+    at = timezone.now() - timedelta(minutes=20)
+    drinks = [
+        services.hydration_record(actor=user, episode=episode, phase="during", volume_ml=v, logged_at=at)
+        for v in (100, 200, 300)
+    ]
+    services.diary_row_delete(actor=user, row=drinks[2])
+    scope = SyncScope.objects.get(pk=patient_scope_id(episode.patient_id))
+    outcomes = services.diary_entries_record(
+        actor=user,
+        entries=[
+            services.DiaryEntry("hydration", episode, {"phase": "after", "volume_ml": 400, "logged_at": at}),
+            services.DiaryChange(drinks[0], {"volume_ml": 150}),
+            services.DiaryChange(drinks[1], None),
+            services.DiaryChange(drinks[2], None),  # deleted already: nothing to save
+            services.DiaryChange(HydrationLog.objects.get(pk=drinks[1].pk), {"volume_ml": -1}),
+        ],
+    )
+    assert [type(o).__name__ for o in outcomes] == ["HydrationLog"] * 4 + ["ValidationError"]
+    assert list(outcomes[4].message_dict) == ["volume_ml"]
+    stored = {d.pk: d for d in HydrationLog.objects.filter(episode=episode)}
+    assert stored[drinks[0].pk].volume_ml == 150 and stored[drinks[1].pk].deleted
+    assert stored[drinks[2].pk].version == drinks[2].version  # not written again
+    before = scope.version
+    scope.refresh_from_db()
+    assert scope.version == before + 3
+    assert sorted(stored[r.pk].server_version for r in outcomes[:3]) == [before + 1, before + 2, before + 3]
+    with pytest.raises(TypeError):
+        services.diary_entries_record(actor=user, entries=[services.DiaryChange(episode, None)])

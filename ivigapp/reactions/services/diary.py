@@ -550,6 +550,8 @@ def _entry_row(actor, entry: DiaryEntry | DiaryChange):
         validate_row(row, errors)
         return row, None
     row = entry.row
+    if type(row) not in DRAFT_FIELDS:  # an infusion's own deletion has more to check: diary_row_delete
+        raise TypeError(f"diary_entries_record changes vials, medicines, drinks and vital signs, not {row!r}")
     if entry.changes is None:
         _deletable(row.episode)
         if row.deleted:
