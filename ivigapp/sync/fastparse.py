@@ -224,16 +224,18 @@ def _compilable(serializer) -> bool:
     )
 
 
-def compile_serializer(serializer_class):
-    """A function `parse(data)` that returns `dict(serializer_class().run_validation(data))`, or
-    DEFER when the serializer should decide (invalid or unusual input). Creation only: a partial
-    (update) parse always goes through the serializer."""
-    serializer = serializer_class()
+def compile_serializer(serializer_class, *, partial: bool = False):
+    """A function `parse(data)` that returns `dict(serializer_class(partial=partial).run_validation(data))`,
+    or DEFER when the serializer should decide (invalid or unusual input). A partial parse (an
+    update) leaves every missing field out, required or with a default, as DRF does."""
+    serializer = serializer_class(partial=partial)
     if not _compilable(serializer):
         return lambda data, zone=None: DEFER
     plan = []
     for name, fld in serializer.fields.items():
-        if fld.required:
+        if partial:
+            missing = None
+        elif fld.required:
             missing = _NO
         elif fld.default is empty:
             missing = None  # left out of the result

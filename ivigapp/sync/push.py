@@ -152,17 +152,27 @@ def _row_deleted_since(table, row, mutation) -> list:
 
 
 def _parse_change(table, row, mutation, parsers: dict | None = None):
-    """An edit of an existing row: (fields to apply, status, conflicts), or ValidationError."""
+    """An edit of an existing row: (fields to apply, status, conflicts); raises the serializer's
+    ValidationError for a bad `set` (a bad `base` counts as no base)."""
     parsers = {} if parsers is None else parsers
-    if table.name not in parsers:
-        parsers[table.name] = table.update(partial=True)
-    parser = parsers[table.name]
-    changes = dict(parser.run_validation(mutation.get("set") or {}))
+
+    def parse(data):
+        fields = _UPDATE_PARSE[table.name](data)
+        if fields is DEFER:
+            if table.name not in parsers:
+                parsers[table.name] = table.update(partial=True)
+            fields = dict(parsers[table.name].run_validation(data))
+        return fields
+
+    changes = parse(mutation.get("set") or {})
     try:
-        base = dict(parser.run_validation(mutation.get("base") or {}))
+        base = parse(mutation.get("base") or {})
     except serializers.ValidationError:
         base = {}
     return _merge(table, row, changes, base, mutation["base_version"])
+
+
+_UPDATE_PARSE = {name: compile_serializer(t.update, partial=True) for name, t in TABLES.items() if t.update}
 
 
 def _apply(user, client: SyncClient, mutation: dict, memo: _Memo | None = None) -> dict:
