@@ -23,7 +23,7 @@ from ivigapp.reactions.models import Alert, AlertNote, InfusionEpisode
 from ivigapp.reactions.services import ENTRY_BUILDERS, DiaryChange, DiaryEntry, diary_entries_record
 from ivigapp.sync.fastparse import DEFER, compile_serializer
 from ivigapp.sync.models import MutationLog, SyncClient, SyncConflict, patient_scope_id
-from ivigapp.sync.stamp import stamp_row, stamp_rows
+from ivigapp.sync.stamp import stamp_rows
 from ivigapp.sync.tables import NURSE, PATIENT, TABLES, Context, create_row, current_value, update_row
 from ivigapp.sync.upcast import upcast
 
@@ -155,21 +155,23 @@ def _parse_change(table, row, mutation, parsers: dict | None = None):
     """An edit of an existing row: (fields to apply, status, conflicts); raises the serializer's
     ValidationError for a bad `set` (a bad `base` counts as no base)."""
     parsers = {} if parsers is None else parsers
-
-    def parse(data):
-        fields = _UPDATE_PARSE[table.name](data)
-        if fields is DEFER:
-            if table.name not in parsers:
-                parsers[table.name] = table.update(partial=True)
-            fields = dict(parsers[table.name].run_validation(data))
-        return fields
-
-    changes = parse(mutation.get("set") or {})
+    changes = _parsed(_UPDATE_PARSE[table.name], table.update, mutation.get("set") or {}, parsers, partial=True)
     try:
-        base = parse(mutation.get("base") or {})
+        base = _parsed(_UPDATE_PARSE[table.name], table.update, mutation.get("base") or {}, parsers, partial=True)
     except serializers.ValidationError:
         base = {}
     return _merge(table, row, changes, base, mutation["base_version"])
+
+
+def _parsed(quick, serializer_class, data, parsers: dict, *, zone=None, partial=False) -> dict:
+    """The quick parse of `data`, or the serializer's where it defers. One serializer per class in
+    `parsers`, for what the quick parse leaves to it: building one copies all its fields."""
+    fields = quick(data, zone)
+    if fields is DEFER:
+        if (serializer_class, partial) not in parsers:
+            parsers[serializer_class, partial] = serializer_class(partial=partial)
+        fields = dict(parsers[serializer_class, partial].run_validation(data))
+    return fields
 
 
 _UPDATE_PARSE = {name: compile_serializer(t.update, partial=True) for name, t in TABLES.items() if t.update}
@@ -226,7 +228,7 @@ def _apply_to_row(table, ctx, client, mutation, row, data) -> dict:
             return {"id": mutation["id"], "status": "applied", "row_version": 0}
         if not table.deletable:
             raise ValidationError({"kind": "This entry cannot be deleted; send an amendment."})
-        conflicts = _saved(_row_deleted_since(table, row, mutation), row, client)
+        conflicts = _saved(_row_deleted_since(table, row, mutation), client)
         diary_row_delete(actor=ctx.user, row=row, client_id=client.pk)
         row.refresh_from_db()
         return _result(mutation, "conflict" if conflicts else "applied", row, conflicts)
@@ -239,22 +241,22 @@ def _apply_to_row(table, ctx, client, mutation, row, data) -> dict:
         return _result(mutation, "applied", row, [])
     if row.deleted:
         # An edit never resurrects a deleted entry; the edit is kept as a conflict against it.
-        conflicts = _saved([_conflict_row(table, row, "__deleted__", None, None, data)], row, client)
+        conflicts = _saved([_conflict_row(table, row, "__deleted__", None, None, data)], client)
         return _result(mutation, "conflict", row, conflicts)
     if table.update is None or mutation.get("base_version") is None:
         raise ValidationError({"base_version": "This entry already exists."})
     changes, status, conflicts = _parse_change(table, row, {**mutation, "set": data})
-    _saved(conflicts, row, client)
+    _saved(conflicts, client)
     if changes:
         row = update_row(table, ctx, row, changes)
         row.refresh_from_db()
     return _result(mutation, status, row, conflicts)
 
 
-def _saved(conflicts: list, row, client) -> list:
-    for conflict in conflicts:
-        stamp_row(conflict, patient_id=_row_patient_id(row), client_id=client.pk)
-        conflict.save(force_insert=True)
+def _saved(conflicts: list, client) -> list:
+    """Stamps and inserts conflict rows (each already names its scope), at once."""
+    stamp_rows(conflicts, client_id=client.pk)
+    insert_new(SyncConflict, conflicts)
     return conflicts
 
 
@@ -291,19 +293,27 @@ def _run_from(mutations: list[dict], start: int) -> list[dict]:
     return run
 
 
+def _row_ids(mutations: list[dict]) -> dict[str, set]:
+    """table -> the well-formed row ids the mutations name in it."""
+    ids = {}
+    for mutation in mutations:
+        row_id = _uuid(mutation["row_id"])
+        if row_id is not None:
+            ids.setdefault(mutation["table"], set()).add(row_id)
+    return ids
+
+
 def _existing(run: list[dict]) -> set[tuple]:
     """(table, row id) of the rows of `run` that exist already: one query across the tables."""
     parts, params, pks = [], [], {}
     qn = connection.ops.quote_name
-    for name in sorted({m["table"] for m in run}):
+    for name, ids in sorted(_row_ids(run).items()):
         pk = pks[name] = TABLES[name].model._meta.pk
-        ids = {i for i in (_uuid(m["row_id"]) for m in run if m["table"] == name) if i}
-        if ids:
-            table = qn(TABLES[name].model._meta.db_table)
-            marks = ", ".join(["%s"] * len(ids))
-            assert name.isidentifier()  # a key of TABLES, written into the SQL as a literal
-            parts.append(f"SELECT '{name}', {qn(pk.column)} FROM {table} WHERE {qn(pk.column)} IN ({marks})")  # noqa: S608
-            params += [pk.get_db_prep_value(i, connection) for i in ids]
+        table = qn(TABLES[name].model._meta.db_table)
+        marks = ", ".join(["%s"] * len(ids))
+        assert name.isidentifier()  # a key of TABLES, written into the SQL as a literal
+        parts.append(f"SELECT '{name}', {qn(pk.column)} FROM {table} WHERE {qn(pk.column)} IN ({marks})")  # noqa: S608
+        params += [pk.get_db_prep_value(i, connection) for i in ids]
     if not parts:
         return set()
     with connection.cursor() as cursor:
@@ -315,8 +325,7 @@ def _targets(changes: list[dict]) -> dict[tuple, object]:
     """(table, row id) -> the row, with its infusion, for the edits and deletions of a run: one
     query per table."""
     found = {}
-    for name in sorted({m["table"] for m in changes}):
-        ids = {i for i in (_uuid(m["row_id"]) for m in changes if m["table"] == name) if i}
+    for name, ids in sorted(_row_ids(changes).items()):
         for row in TABLES[name].model.objects.filter(pk__in=ids).select_related("episode"):
             found[name, row.pk] = row
     return found
@@ -350,11 +359,8 @@ _CREATE_PARSE = {name: compile_serializer(TABLES[name].create) for name in ENTRY
 
 
 def _parse_new(mutation: dict, zone, parsers: dict) -> dict:
-    fields = _CREATE_PARSE[mutation["table"]](mutation["set"], zone)
-    if fields is DEFER:
-        if mutation["table"] not in parsers:
-            parsers[mutation["table"]] = TABLES[mutation["table"]].create()
-        fields = dict(parsers[mutation["table"]].run_validation(mutation["set"]))
+    table = mutation["table"]
+    fields = _parsed(_CREATE_PARSE[table], TABLES[table].create, mutation["set"], parsers, zone=zone)
     fields.pop("episode_id")
     return fields
 
@@ -377,8 +383,7 @@ def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[d
     _patients(user, {row.patient_id for row in targets.values()}, memo)
     episodes = _episodes(user, [m for m in run if _is_new(m)], memo)
     zone = timezone.get_current_timezone()
-    # One DRF parser per table, for what the quick parse leaves to it: building one copies all its fields.
-    create_parsers, update_parsers = {}, {}
+    parsers = {}
     results: dict[int, dict] = {}
     touched: dict[tuple, list] = {}  # (table, patient) -> row ids: what a nurse's push is audited for
     entries, entry_mutations, statuses, conflicts, single = [], [], {}, {}, []
@@ -391,7 +396,7 @@ def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[d
                 continue
             touched.setdefault((table.name, episode.patient_id), []).append(row_id)
             try:
-                fields = _parse_new(mutation, zone, create_parsers)
+                fields = _parse_new(mutation, zone, parsers)
             except serializers.ValidationError as error:
                 results[mutation["id"]] = _reject(mutation, "validation", _errors(error))
                 continue
@@ -407,7 +412,7 @@ def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[d
                 status = "conflict" if kept else "applied"
             else:
                 try:
-                    changes, status, kept = _parse_change(table, row, mutation, update_parsers)
+                    changes, status, kept = _parse_change(table, row, mutation, parsers)
                 except serializers.ValidationError as error:
                     results[mutation["id"]] = _reject(mutation, "validation", _errors(error))
                     continue
@@ -427,9 +432,7 @@ def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[d
         kept = conflicts.get(mutation["id"], [])
         saved_conflicts += kept
         results[mutation["id"]] = _result(mutation, statuses.get(mutation["id"], "applied"), outcome, kept)
-    if saved_conflicts:
-        stamp_rows(saved_conflicts, client_id=client.pk)
-        insert_new(SyncConflict, saved_conflicts)
+    _saved(saved_conflicts, client)
     if role == ROLE_NURSE:
         for (name, patient_id), ids in touched.items():
             audit_record(user, action=f"sync.push.{name}", patient_id=patient_id, object_type=name, object_ids=ids)

@@ -52,18 +52,17 @@ def save_new(row, *, patient_id, client_id=None) -> None:
     row.save(force_insert=True)
 
 
-def save_many(rows: list, *, changed: dict | None = None, client_id=None) -> None:
-    """save_new for new rows and save_changed for the rows in `changed` (id(row) -> field names), in
-    one version bump per patient (versions follow the order of `rows`), one INSERT and one UPDATE
-    per model."""
-    changed = changed or {}
-    stamp_rows(rows, client_id=client_id)
+def save_many(rows: list[tuple], *, client_id=None) -> None:
+    """save_new for each (row, None) and save_changed for each (row, field names) of `rows`, in one
+    version bump per patient (versions follow the order of `rows`), one INSERT and one UPDATE per
+    model."""
+    stamp_rows([row for row, _fields in rows], client_id=client_id)
     new, updated = {}, {}
-    for row in rows:
-        if id(row) in changed:
-            updated.setdefault(type(row), []).append((row, [*changed[id(row)], *STAMPED]))
-        else:
+    for row, fields in rows:
+        if fields is None:
             new.setdefault(type(row), []).append(row)
+        else:
+            updated.setdefault(type(row), []).append((row, [*fields, *STAMPED]))
     for model, same in new.items():
         insert_new(model, same)
     for model, same in updated.items():

@@ -573,7 +573,7 @@ def diary_entries_record(*, actor, entries: list[DiaryEntry | DiaryChange], clie
     their scope versions in one bump per patient, in the order of `entries`, and are written with
     one INSERT and one UPDATE per kind, so the work in SQL does not grow with the number of entries.
     """
-    outcomes, valid, changed = [], [], {}
+    outcomes, valid = [], []
     for entry in entries:
         try:
             row, fields = _entry_row(actor, entry)
@@ -581,12 +581,9 @@ def diary_entries_record(*, actor, entries: list[DiaryEntry | DiaryChange], clie
             outcomes.append(error)
             continue
         outcomes.append(row)
-        if fields == ():  # the deletion of a row already deleted: nothing to save
-            continue
-        valid.append(row)
-        if fields is not None:
-            changed[id(row)] = fields
-    save_many(valid, changed=changed, client_id=client_id)
+        if fields != ():  # () is the deletion of a row already deleted: nothing to save
+            valid.append((row, fields))
+    save_many(valid, client_id=client_id)
     return outcomes
 
 
