@@ -121,13 +121,18 @@ def axe(page, name):
 
 def deliver_push(page, live_server, payload: dict):
     """Hands a push message to the app's service worker, as the push service would."""
+    # On a cold start the worker may still be installing: a push delivered then is dropped.
+    assert page.evaluate("() => navigator.serviceWorker.ready.then(r => r.active !== null)")
     cdp = page.context.new_cdp_session(page)
     registrations = []
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
     cdp.send("ServiceWorker.enable")
-    page.wait_for_timeout(300)
     scope = f"{live_server.url}/app/"
-    registration = next(r for r in registrations if r["scopeURL"] == scope and not r["isDeleted"])
+    deadline = clock.monotonic() + 10
+    while not (found := [r for r in registrations if r["scopeURL"] == scope and not r["isDeleted"]]):
+        assert clock.monotonic() < deadline, "the app's service worker registration never showed up"
+        page.wait_for_timeout(100)
+    registration = found[-1]
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {"origin": live_server.url, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
