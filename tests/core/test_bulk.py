@@ -7,13 +7,14 @@ from datetime import date, datetime, timedelta
 from decimal import Decimal
 
 import pytest
+import time_machine
 from django.db import IntegrityError, connection, transaction
 from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ivigapp.core.bulk import insert_new, insert_values, update_changed
-from ivigapp.reactions.models import HydrationLog, MedicationDose, VialUsage, VitalSigns
+from ivigapp.core.bulk import insert_new, insert_values, new_instance, update_changed
+from ivigapp.reactions.models import HydrationLog, MedicationDose, Pause, RateChange, VialUsage, VitalSigns
 from ivigapp.sync.models import MutationLog, SyncClient, patient_scope_id
 
 pytestmark = pytest.mark.django_db
@@ -202,3 +203,31 @@ def test_update_changed_stores_what_save_with_update_fields_stores(episode, nurs
     update_changed(HydrationLog, [])  # nothing to write
     with pytest.raises(ValueError):
         update_changed(HydrationLog, [(logs[0][0], ["no_such_field"])])
+
+
+@pytest.mark.parametrize("model", [VialUsage, HydrationLog, MedicationDose, VitalSigns, RateChange, Pause])
+def test_new_instance_is_the_keyword_built_instance(model, episode, nurse):
+    """Positional building gives the instance model(**kwargs) gives: every attribute, the defaults of
+    fields left out (a fresh key each time), and the related objects cached (no query to read them)."""
+    values = {"patient_id": episode.patient_id, "entered_by": "nurse", "recorded_at": RECEIVED}
+    with time_machine.travel(RECEIVED, tick=False):  # received_at defaults to now
+        made = new_instance(model, values, episode=episode, entered_by_user=nurse)
+        expected = model(**values, episode=episode, entered_by_user=nurse)
+    for field in model._meta.concrete_fields:
+        if not field.primary_key:
+            assert getattr(made, field.attname) == getattr(expected, field.attname), field.attname
+    assert isinstance(made.pk, uuid.UUID)
+    assert made.pk != new_instance(model, values, episode=episode, entered_by_user=nurse).pk
+    assert made._state.adding and made._state.db is None
+    with CaptureQueriesContext(connection) as queries:
+        assert made.episode is episode and made.entered_by_user is nurse
+    assert len(queries) == 0
+
+
+def test_new_instance_refuses_what_is_not_an_attname(episode):
+    with pytest.raises(TypeError, match="episode"):
+        new_instance(HydrationLog, {"episode": episode})  # a relation goes by keyword, as an object
+    with pytest.raises(TypeError, match="volume"):
+        new_instance(HydrationLog, {"volume": 3})
+    with pytest.raises(TypeError):
+        new_instance(HydrationLog, {"episode_id": episode.pk}, episode=episode)  # given twice

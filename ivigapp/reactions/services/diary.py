@@ -11,6 +11,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from ivigapp.core.bulk import new_instance
 from ivigapp.patients.models import Patient
 from ivigapp.reactions import dosing
 from ivigapp.reactions.models import (
@@ -48,17 +49,17 @@ LOT_FORMAT = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
 WEIGHT_CHANGE_ALERT = Decimal("0.10")
 
 
-def _part_fields(actor, episode: InfusionEpisode, *, row_id=None, recorded_at=None, as_carer=False) -> dict:
-    fields = {
-        "patient_id": episode.patient_id,
-        "episode": episode,
-        "recorded_at": recorded_at,
-        "entered_by": entered_by_for(actor, as_carer=as_carer),
-        "entered_by_user": actor,
-    }
+def _part_new(model, actor, episode: InfusionEpisode, *, row_id=None, recorded_at=None, as_carer=False, **fields):
+    """A new part of `episode` (a vial, rate change, pause, medicine, drink, vital signs) entered by
+    `actor`, unsaved."""
+    fields.update(
+        patient_id=episode.patient_id,
+        recorded_at=recorded_at,
+        entered_by=entered_by_for(actor, as_carer=as_carer),
+    )
     if row_id is not None:
         fields["id"] = row_id
-    return fields
+    return new_instance(model, fields, episode=episode, entered_by_user=actor)
 
 
 def _require_started(episode: InfusionEpisode, at: datetime, field: str, errors: dict) -> None:
@@ -222,12 +223,17 @@ def _vial_build(
     infusion_day = timezone.localdate(episode.started_at or episode.scheduled_start, ZoneInfo(episode.patient.timezone))
     if expiry_date < infusion_day:
         errors["expiry_date"] = _("This vial had expired before the infusion day.")
-    vial = VialUsage(
+    vial = _part_new(
+        VialUsage,
+        actor,
+        episode,
         lot_number=lot_number,
         expiry_date=expiry_date,
         vial_size_g=vial_size_g,
         quantity=quantity,
-        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     return vial, errors
 
@@ -292,7 +298,10 @@ def rate_change_record(
     derived = dosing.derived_rates(
         rate_ml_h=rate_ml_h, weight_kg=plan.rate_weight_kg, concentration_pct=plan.product.concentration_pct
     )
-    change = RateChange(
+    change = _part_new(
+        RateChange,
+        actor,
+        episode,
         at=at,
         rate_ml_h=rate_ml_h,
         step_no=step_no,
@@ -304,7 +313,9 @@ def rate_change_record(
         cap_ml_h=cap_ml_h,
         cap_source=cap_source,
         exceeds_cap=rate_ml_h > cap_ml_h,
-        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     validate_row(change, errors)
     save_new(change, patient_id=episode.patient_id, client_id=client_id)
@@ -337,10 +348,15 @@ def pause_start(
     _require_started(episode, paused_at, "paused_at", errors)
     if Pause.objects.filter(episode=episode, resumed_at__isnull=True, deleted=False).exists():
         errors["paused_at"] = _("The infusion is already paused.")
-    pause = Pause(
+    pause = _part_new(
+        Pause,
+        actor,
+        episode,
         paused_at=paused_at,
         reason=reason[:200],
-        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     validate_row(pause, errors)
     save_new(pause, patient_id=episode.patient_id, client_id=client_id)
@@ -369,12 +385,17 @@ def _medication_build(
     not_in_future(given_at, "given_at", errors)
     if not (drug or "").strip():
         errors["drug"] = _("Name the medicine.")
-    medication = MedicationDose(
+    medication = _part_new(
+        MedicationDose,
+        actor,
+        episode,
         category=category,
         drug=(drug or "").strip(),
         dose=(dose or "").strip(),
         given_at=given_at,
-        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     return medication, errors
 
@@ -414,11 +435,16 @@ def _hydration_build(
 ) -> tuple[HydrationLog, dict]:
     errors = {}
     not_in_future(logged_at, "logged_at", errors)
-    log = HydrationLog(
+    log = _part_new(
+        HydrationLog,
+        actor,
+        episode,
         phase=phase,
         volume_ml=volume_ml,
         logged_at=logged_at,
-        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     return log, errors
 
@@ -468,13 +494,18 @@ def _vitals_build(
     not_in_future(measured_at, "measured_at", errors)
     if systolic is not None and diastolic is not None and diastolic >= systolic:
         errors["diastolic"] = _("The lower blood pressure number must be below the upper one.")
-    vitals = VitalSigns(
+    vitals = _part_new(
+        VitalSigns,
+        actor,
+        episode,
         measured_at=measured_at,
         temperature_c=temperature_c,
         heart_rate=heart_rate,
         systolic=systolic,
         diastolic=diastolic,
-        **_part_fields(actor, episode, row_id=row_id, recorded_at=recorded_at, as_carer=as_carer),
+        row_id=row_id,
+        recorded_at=recorded_at,
+        as_carer=as_carer,
     )
     return vitals, errors
 
