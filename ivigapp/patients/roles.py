@@ -1,8 +1,10 @@
 """The three roles, as Django groups. A user holds at most one of them."""
 
 from django.apps import apps
+from django.contrib.auth import get_user_model
 from django.contrib.auth.management import create_permissions
 from django.contrib.auth.models import Group, Permission
+from django.db import connection
 
 ROLE_PATIENT = "patient"
 ROLE_NURSE = "nurse"
@@ -62,10 +64,27 @@ def user_role(user) -> str | None:
     if user.is_superuser:
         role = ROLE_ADMIN
     else:
-        names = set(user.groups.values_list("name", flat=True))
+        names = _group_names(user)
         role = next((r for r in (ROLE_ADMIN, ROLE_NURSE, ROLE_PATIENT) if r in names), None)
     user._ivig_role = role
     return role
+
+
+def _group_names(user) -> set[str]:
+    """The names of the user's groups. Every request asks (the session policy, the API): in plain
+    SQL, since compiling the ORM query would cost more than running it."""
+    qn = connection.ops.quote_name
+    model = get_user_model()
+    link = model.groups.through._meta
+    user_column = link.get_field(model._meta.model_name).column
+    group_column = link.get_field("group").column
+    sql = (
+        f"SELECT g.{qn('name')} FROM {qn(Group._meta.db_table)} g JOIN {qn(link.db_table)} l"  # noqa: S608 (model tables)
+        f" ON l.{qn(group_column)} = g.{qn(Group._meta.pk.column)} WHERE l.{qn(user_column)} = %s"
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [user.pk])
+        return {name for (name,) in cursor.fetchall()}
 
 
 def is_staff_role(user) -> bool:
