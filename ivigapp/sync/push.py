@@ -1,5 +1,6 @@
 """Push: apply a batch of one client's mutations exactly once (SYNC.md 2.4 and 2.6)."""
 
+import functools
 import json
 import time
 import uuid
@@ -71,8 +72,19 @@ def _claimed_patient_id(user, mutation):
 
 
 def _uuid(value):
+    if type(value) is str:
+        return _uuid_of_str(value)
     try:
         return uuid.UUID(str(value))
+    except ValueError:
+        return None
+
+
+@functools.lru_cache(maxsize=4096)
+def _uuid_of_str(value: str):
+    """A push names each row and infusion several times over (the run's look-ups, its checks)."""
+    try:
+        return uuid.UUID(value)
     except ValueError:
         return None
 
@@ -310,10 +322,14 @@ def _existing(run: list[dict]) -> set[tuple]:
     for name, ids in sorted(_row_ids(run).items()):
         pk = pks[name] = TABLES[name].model._meta.pk
         table = qn(TABLES[name].model._meta.db_table)
-        marks = ", ".join(["%s"] * len(ids))
         assert name.isidentifier()  # a key of TABLES, written into the SQL as a literal
-        parts.append(f"SELECT '{name}', {qn(pk.column)} FROM {table} WHERE {qn(pk.column)} IN ({marks})")  # noqa: S608
-        params += [pk.get_db_prep_value(i, connection) for i in ids]
+        select = f"SELECT '{name}', {qn(pk.column)} FROM {table} WHERE {qn(pk.column)}"  # noqa: S608
+        if connection.vendor == "postgresql":  # one array parameter: nothing to parse per id
+            parts.append(f"{select} = ANY(%s)")
+            params.append(list(ids))
+        else:
+            parts.append(f"{select} IN ({', '.join(['%s'] * len(ids))})")
+            params += [pk.get_db_prep_value(i, connection) for i in ids]
     if not parts:
         return set()
     with connection.cursor() as cursor:
@@ -441,6 +457,20 @@ def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[d
     return [results[m["id"]] for m in run]
 
 
+def _client_locked(client_id, user) -> SyncClient | None:
+    """The client's row, locked until commit, if it is this user's device. Once per push, in plain
+    SQL: compiling the ORM query would cost more than running it."""
+    meta, qn = SyncClient._meta, connection.ops.quote_name
+    sql = (
+        f"SELECT * FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608 (the model's table)
+        f" AND {qn(meta.get_field('user').column)} = %s"
+    )
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    found = SyncClient.objects.raw(sql, [meta.pk.get_db_prep_value(client_id, connection), user.pk])
+    return next(iter(found), None)
+
+
 def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
     """One transaction per request.
 
@@ -457,7 +487,7 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
     """
     started = time.monotonic()
     with transaction.atomic():
-        client = SyncClient.objects.select_for_update().filter(pk=client_id, user=user).first()
+        client = _client_locked(client_id, user)
         if client is None:
             raise SyncClient.DoesNotExist  # another user's device, or none
         replays = [m for m in mutations if m["id"] <= client.last_mutation_id]
@@ -483,10 +513,18 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
                 _apply_run(user, client, run, memo) if _settable(run[0]) else [_apply(user, client, run[0], memo)]
             )
             done += len(run)
+        received_at = timezone.now()
         insert_values(
             MutationLog,
             [
-                {"client_id": client.pk, "mutation_id": m["id"], "payload": m, "result": r["status"], "response": r}
+                {
+                    "client_id": client.pk,
+                    "mutation_id": m["id"],
+                    "received_at": received_at,
+                    "payload": m,
+                    "result": r["status"],
+                    "response": r,
+                }
                 for m, r in zip(new[:done], results[len(replays) :], strict=True)
             ],
         )
