@@ -65,6 +65,7 @@ def layer_of(filename: str) -> str:
 def stages_pass(requests_pass, unit):
     """Pass 0b: CPU by stage, without a profiler: the push's steps wrapped in process_time
     counters where they are called from (nested stages are included in their parents)."""
+    import ivigapp.reactions.services.common as common
     import ivigapp.reactions.services.diary as diary
     import ivigapp.sync.api as api
     import ivigapp.sync.push as push
@@ -90,6 +91,11 @@ def stages_pass(requests_pass, unit):
         (diary, "validate_row", "      validate_row (full_clean)"),
         (diary, "save_many", "      save_many (stamp + COPY / UPDATE)"),
         (push, "insert_values", "  mutation log (COPY)"),
+        (push, "_episodes", "    infusions (access module)"),
+        (diary, "_part_fields", "        _part_fields"),
+        (common, "stamp_rows", "        stamp_rows"),
+        (common, "insert_new", "        insert_new (COPY)"),
+        (api, "_plain", "  _plain"),
     ]
     saved = [(mod, attr, getattr(mod, attr)) for mod, attr, _ in patches]
     builders, parsers = dict(diary.ENTRY_BUILDERS), dict(push._CREATE_PARSE)
@@ -113,6 +119,7 @@ def stages_pass(requests_pass, unit):
     per = 1000 / (len(calls) * unit)
     names = [patches[1][2], patches[0][2], patches[2][2], patches[3][2], "    table parse", patches[4][2]]
     names += ["      builders (model instances)", patches[5][2], patches[6][2], patches[7][2]]
+    names += [p[2] for p in patches[8:]]
     print(f"## 0b. CPU by stage, ms per mutation (one pass of {len(calls)} requests, no profiler; nested)")
     print(f"  {total * per:6.3f}  whole request (test client, middleware, view)")
     for name in names:  # in the order they nest
@@ -129,6 +136,8 @@ def main():
     parser.add_argument("--debug", type=int, default=1, choices=(0, 1), help="DEBUG setting of the app (default 1)")
     parser.add_argument("--top", type=int, default=25)
     parser.add_argument("--mix", action="store_true", help="SYNC.md B1's mix: 70 %% create, 20 %% edit, 10 %% delete")
+    parser.add_argument("--cpu-only", action="store_true", help="pass 0 only (for comparing two checkouts)")
+    parser.add_argument("--passes", type=int, default=5, help="passes of pass 0 (median)")
     args = parser.parse_args()
     try:
         from pyinstrument import Profiler
@@ -224,9 +233,9 @@ def main():
         for call in requests_pass():  # warm-up: imports, caches, first connection
             call()
 
-        # Pass 0: this process's CPU without any profiler, median of 5 passes.
+        # Pass 0: this process's CPU without any profiler, median of the passes.
         plain = []
-        for _ in range(5):
+        for _ in range(args.passes):
             calls = requests_pass()
             cpu0 = time.process_time()
             for call in calls:
@@ -234,10 +243,12 @@ def main():
             plain.append((time.process_time() - cpu0) / (len(calls) * unit))
         print(
             f"## 0. CPU of the Django process without a profiler: {h.median(plain) * 1000:.2f} ms per "
-            f"{'row' if args.pull else 'mutation'} (median of 5 passes of {args.batches} requests; "
-            f"range {min(plain) * 1000:.2f}-{max(plain) * 1000:.2f})"
+            f"{'row' if args.pull else 'mutation'} (median of {args.passes} passes of {args.batches} requests; "
+            f"range {min(plain) * 1000:.3f}-{max(plain) * 1000:.3f})"
         )
 
+        if args.cpu_only:
+            return
         if not args.pull:
             stages_pass(requests_pass, unit)
 
