@@ -92,7 +92,7 @@ def stages_pass(requests_pass, unit):
         (diary, "save_many", "      save_many (stamp + COPY / UPDATE)"),
         (push, "insert_values", "  mutation log (COPY)"),
         (push, "_episodes", "    infusions (access module)"),
-        (diary, "_part_fields", "        _part_fields"),
+        (diary, "_part_new", "        _part_new (instances)"),
         (common, "stamp_rows", "        stamp_rows"),
         (common, "insert_new", "        insert_new (COPY)"),
         (api, "_plain", "  _plain"),
