@@ -342,7 +342,7 @@ def _targets(changes: list[dict]) -> dict[tuple, object]:
     query per table."""
     found = {}
     for name, ids in sorted(_row_ids(changes).items()):
-        for row in TABLES[name].model.objects.filter(pk__in=ids).select_related("episode"):
+        for row in TABLES[name].model.objects.filter(pk__in=ids).select_related("episode").order_by():
             found[name, row.pk] = row
     return found
 
@@ -355,9 +355,9 @@ def _episodes(user, run: list[dict], memo: _Memo) -> dict:
     if wanted:
         found = {
             e.pk: e
-            for e in InfusionEpisode.objects.filter(
-                pk__in=wanted, deleted=False, patient__in=patients_for(user)
-            ).select_related("patient")
+            for e in InfusionEpisode.objects.filter(pk__in=wanted, deleted=False, patient__in=patients_for(user))
+            .select_related("patient")
+            .order_by()  # the model's ordering would only cost a sort
         }
         memo.episodes.update({pk: found.get(pk) for pk in wanted})
     return {pk: memo.episodes[pk] for pk in episode_ids}
