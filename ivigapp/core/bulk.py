@@ -12,6 +12,8 @@ same values without a statement to parse on either side, and the values that nee
 Elsewhere (SQLite) and for rows without a primary key this is `bulk_create`.
 """
 
+import functools
+import json
 import operator
 import time
 import uuid
@@ -46,8 +48,10 @@ def _converter(field):
     kinds = _AS_IS.get(type(target), ())
     aware = type(target) is models.DateTimeField
     if isinstance(field, models.JSONField) and type(field).get_db_prep_value is models.JSONField.get_db_prep_value:
-        # What JSONField.get_db_prep_value does with a plain document (not an expression).
-        return lambda value: None if value is None else connection.ops.adapt_json_value(value, field.encoder)
+        # JSONField.get_db_prep_value wraps a plain document for psycopg to dump with json.dumps (and
+        # the field's encoder); COPY takes the same JSON text as it is.
+        dumps = functools.partial(json.dumps, cls=field.encoder) if field.encoder else json.dumps
+        return lambda value: None if value is None else dumps(value)
 
     def convert(value):
         if value is None or type(value) in kinds or (aware and type(value) is datetime and value.tzinfo is not None):
