@@ -409,7 +409,10 @@ def main():
         k = max(1, min(args.clients, 16))
         seeded = h.seed(env, patients=k)
         seed_s = time.monotonic() - t0
-        h.log(f"migrated in {migrate_s:.1f} s, seeded in {seed_s:.1f} s: {seeded}")
+        h.log(
+            f"migrated in {migrate_s:.1f} s, seeded in {seed_s:.1f} s: "
+            f"{len(seeded['patients'])} patients, first infusion {seeded['episode_id']}"
+        )
         gunicorn = h.Gunicorn(env, cleanup, workers=args.workers, log_dir=work)
         pouch = None if args.no_pouch else h.PouchServer(cleanup, work=work)
         api = h.ApiClient(gunicorn.base, seeded["username"], h.PASSWORD)
