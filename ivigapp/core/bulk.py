@@ -67,26 +67,21 @@ _layouts: dict = {}
 def new_instance(model, values: dict, **related):
     """model(**values, **related) for `values` keyed by attname (`episode_id`, not `episode`), built
     positionally as Model.from_db builds rows: less work than keyword arguments, for the hundreds of
-    rows a push builds. Each object in `related` (by relation name) is cached on the row and its key
-    set, as assigning it would do. A field left out takes its default."""
+    rows a push builds. The objects in `related` (by relation name) are then assigned as usual, so
+    their type is checked and they are cached. A field left out takes its default."""
     if model not in _layouts:
         fields = model._meta.concrete_fields
-        # _get_default is what Field.get_default() calls: the default's factory, made once per field.
-        defaults = [(f.attname, f._get_default) for f in fields]
-        relations = {f.name: f for f in fields if f.is_relation}
+        defaults = [(f.attname, f.get_default) for f in fields]
+        relations = {f.name: f.attname for f in fields if f.is_relation}
         _layouts[model] = (defaults, {f.attname for f in fields}, relations)
     defaults, names, relations = _layouts[model]
     if not values.keys() <= names or not related.keys() <= relations.keys():
         raise TypeError(f"{model.__name__}: unexpected fields {sorted((values.keys() - names) | related.keys())}")
-    values = dict(values)
-    for name, obj in related.items():
-        attname = relations[name].attname
-        if attname in values:
-            raise TypeError(f"{model.__name__}: {name} given twice")
-        values[attname] = obj.pk
+    if any(relations[name] in values for name in related):
+        raise TypeError(f"{model.__name__}: a relation given both as an object and as a key")
     row = model(*[values[name] if name in values else default() for name, default in defaults])
     for name, obj in related.items():
-        relations[name].set_cached_value(row, obj)
+        setattr(row, name, obj)
     return row
 
 

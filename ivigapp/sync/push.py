@@ -9,7 +9,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, transaction
+from django.db import connection, connections, router, transaction
 from django.http import Http404
 from django.utils import timezone
 from rest_framework import serializers
@@ -72,7 +72,7 @@ def _claimed_patient_id(user, mutation):
 
 
 def _uuid(value):
-    if type(value) is str:
+    if type(value) is str and len(value) == 36:  # the canonical form; anything else is not kept
         return _uuid_of_str(value)
     try:
         return uuid.UUID(str(value))
@@ -460,14 +460,16 @@ def _apply_run(user, client: SyncClient, run: list[dict], memo: _Memo) -> list[d
 def _client_locked(client_id, user) -> SyncClient | None:
     """The client's row, locked until commit, if it is this user's device. Once per push, in plain
     SQL: compiling the ORM query would cost more than running it."""
-    meta, qn = SyncClient._meta, connection.ops.quote_name
+    alias = router.db_for_write(SyncClient)
+    db, meta = connections[alias], SyncClient._meta
+    qn = db.ops.quote_name
     sql = (
         f"SELECT * FROM {qn(meta.db_table)} WHERE {qn(meta.pk.column)} = %s"  # noqa: S608 (the model's table)
         f" AND {qn(meta.get_field('user').column)} = %s"
     )
-    if connection.features.has_select_for_update:
+    if db.features.has_select_for_update:
         sql += " FOR UPDATE"
-    found = SyncClient.objects.raw(sql, [meta.pk.get_db_prep_value(client_id, connection), user.pk])
+    found = SyncClient.objects.db_manager(alias).raw(sql, [meta.pk.get_db_prep_value(client_id, db), user.pk])
     return next(iter(found), None)
 
 

@@ -218,7 +218,7 @@ def test_new_instance_is_the_keyword_built_instance(model, episode, nurse):
             assert getattr(made, field.attname) == getattr(expected, field.attname), field.attname
     assert isinstance(made.pk, uuid.UUID)
     assert made.pk != new_instance(model, values, episode=episode, entered_by_user=nurse).pk
-    assert made._state.adding and made._state.db is None
+    assert made._state.adding and made._state.db == expected._state.db
     with CaptureQueriesContext(connection) as queries:
         assert made.episode is episode and made.entered_by_user is nurse
     assert len(queries) == 0
@@ -231,3 +231,5 @@ def test_new_instance_refuses_what_is_not_an_attname(episode):
         new_instance(HydrationLog, {"volume": 3})
     with pytest.raises(TypeError):
         new_instance(HydrationLog, {"episode_id": episode.pk}, episode=episode)  # given twice
+    with pytest.raises(ValueError, match="InfusionEpisode"):
+        new_instance(HydrationLog, {}, episode=episode.patient)  # checked as assignment checks it
