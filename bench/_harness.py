@@ -231,7 +231,8 @@ class CpuMeter:
 
 
 class Gunicorn:
-    def __init__(self, env: dict, cleanup: Cleanup, *, workers: int = 2, log_dir: Path):
+    def __init__(self, env: dict, cleanup: Cleanup, *, workers: int = 2, threads: int = 1, log_dir: Path):
+        """threads > 1 runs gthread workers (keep-alive), as the Procfile does; 1 runs sync workers."""
         self.port = free_port()
         self.base = f"http://127.0.0.1:{self.port}"
         self.log = open(log_dir / f"gunicorn-{self.port}.log", "w")  # noqa: SIM115 (closed in stop)
@@ -244,7 +245,9 @@ class Gunicorn:
                 "--workers",
                 str(workers),
                 "--worker-class",
-                "sync",
+                "gthread" if threads > 1 else "sync",
+                "--threads",
+                str(threads),
                 "--timeout",
                 "60",
                 "--log-level",

@@ -370,6 +370,9 @@ def main():
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument(
+        "--threads", type=int, default=1, help="gunicorn threads per worker (the Procfile runs 4: gthread, keep-alive)"
+    )
+    parser.add_argument(
         "--conn-max-age",
         type=int,
         default=60,
@@ -413,7 +416,7 @@ def main():
             f"migrated in {migrate_s:.1f} s, seeded in {seed_s:.1f} s: "
             f"{len(seeded['patients'])} patients, first infusion {seeded['episode_id']}"
         )
-        gunicorn = h.Gunicorn(env, cleanup, workers=args.workers, log_dir=work)
+        gunicorn = h.Gunicorn(env, cleanup, workers=args.workers, threads=args.threads, log_dir=work)
         pouch = None if args.no_pouch else h.PouchServer(cleanup, work=work)
         api = h.ApiClient(gunicorn.base, seeded["username"], h.PASSWORD)
         conn = h.connect(db)
@@ -528,9 +531,9 @@ def main():
         )
     print()
     print(
-        f"mutation JSON {mean_bytes:.0f} B mean; PouchDB doc {doc_bytes:.0f} B mean; gunicorn {args.workers} sync "
-        f"workers, DEBUG={args.debug}, DB_CONN_MAX_AGE={args.conn_max_age}; each device sends its requests one after "
-        f"another; "
+        f"mutation JSON {mean_bytes:.0f} B mean; PouchDB doc {doc_bytes:.0f} B mean; gunicorn {args.workers} "
+        f"{'sync' if args.threads == 1 else f'gthread x {args.threads}'} workers, DEBUG={args.debug}, "
+        f"DB_CONN_MAX_AGE={args.conn_max_age}; each device sends its requests one after another; "
         f"pouchdb-node {pouch_version or '-'} -> pouchdb-server 4.2 (LevelDB on disk)"
     )
     print(
