@@ -293,16 +293,29 @@ def _is_new(mutation: dict) -> bool:
     return mutation["kind"] == "upsert" and mutation.get("base_version") is None
 
 
-def _run_from(mutations: list[dict], start: int) -> list[dict]:
-    """The settable mutations from `start` on, up to the first one that is not (or names a row the
-    run already writes)."""
-    run, row_ids = [], set()
+def _settable_from(mutations: list[dict], start: int) -> list[dict]:
+    """The settable mutations from `start` on, up to the first one that is not."""
+    stretch = []
     for mutation in mutations[start:]:
-        if not _settable(mutation) or mutation["row_id"] in row_ids:
+        if not _settable(mutation):
             break
-        run.append(mutation)
-        row_ids.add(mutation["row_id"])
-    return run
+        stretch.append(mutation)
+    return stretch
+
+
+def _waves(stretch: list[dict]) -> list[list[dict]]:
+    """`stretch` in runs for `_apply_run`: the first write of each row, then the second write of each
+    row written again, and so on. A run names each row once, and each row's writes keep their
+    order. Settable mutations change nothing but their own row, so writes to different rows give
+    the same results in any order (an edit of a vial made earlier in the same push sees it made)."""
+    waves, writes = [], {}
+    for mutation in stretch:
+        row = (mutation["table"], mutation["row_id"])
+        nth = writes[row] = writes.get(row, -1) + 1
+        if nth == len(waves):
+            waves.append([])
+        waves[nth].append(mutation)
+    return waves
 
 
 def _row_ids(mutations: list[dict]) -> dict[str, set]:
@@ -482,10 +495,12 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
     2. The new ids must follow last_mutation_id without a gap, or nothing is applied (409
        mutation_gap).
     3. Each new mutation is authorised through the access module and applied by the clinical
-       services, logged with its result, and advances last_mutation_id, even when rejected. Runs
-       of plain new diary entries go set-wise (`_apply_run`), everything else one by one in a
-       savepoint (`_apply`); either way a mutation gets the same result.
-    4. Past the time budget the rest is left for the client's next request.
+       services, logged with its result, and advances last_mutation_id, even when rejected.
+       Stretches of diary-entry writes (new vials, medicines, drinks, vital signs, and draft
+       corrections and deletions of them) go set-wise in waves (`_waves`, `_apply_run`), everything
+       else one by one in a savepoint (`_apply`); either way a mutation gets the same result.
+    4. Past the time budget the rest is left for the client's next request (after at least one
+       stretch or mutation, so a slow request still moves the queue on).
     """
     started = time.monotonic()
     with transaction.atomic():
@@ -509,12 +524,18 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
                 # first one: the device renumbers its queue from there and loses nothing.
                 raise MutationGap(client.last_mutation_id + 1)
         done, memo = 0, _Memo()
-        while done < len(new) and time.monotonic() - started <= settings.SYNC_PUSH_SECONDS:
-            run = _run_from(new, done) or [new[done]]
-            results.extend(
-                _apply_run(user, client, run, memo) if _settable(run[0]) else [_apply(user, client, run[0], memo)]
-            )
-            done += len(run)
+        # Past the time budget the rest waits for the next request, but every request applies something.
+        while done < len(new) and (done == 0 or time.monotonic() - started <= settings.SYNC_PUSH_SECONDS):
+            stretch = _settable_from(new, done)
+            if stretch:
+                applied = {}
+                for wave in _waves(stretch):
+                    applied.update(zip((m["id"] for m in wave), _apply_run(user, client, wave, memo), strict=True))
+                results.extend(applied[m["id"]] for m in stretch)
+            else:
+                stretch = [new[done]]
+                results.append(_apply(user, client, new[done], memo))
+            done += len(stretch)
         received_at = timezone.now()
         insert_values(
             MutationLog,

@@ -188,3 +188,22 @@ def test_an_infusion_deleted_mid_batch_is_not_written_to_by_the_entries_after_it
     assert [r["status"] for r in results] == ["applied", "applied", "rejected"]
     assert results[2]["detail"] == {"episode_id": ["No such infusion in this diary."]}
     assert list(VialUsage.objects.filter(episode=planned).values_list("lot_number", flat=True)) == ["LOT-A1"]
+
+
+def test_past_the_time_budget_each_request_still_moves_the_queue_on(episode, settings):
+    """With the budget already spent, a request applies one stretch of diary entries (or one other
+    mutation) and leaves the rest for the next request: nothing is lost, and no queue is stuck."""
+    settings.SYNC_PUSH_SECONDS = 0
+    device = Device(episode.patient.user)
+    for i in range(3):
+        entry(device, episode.pk, i)
+    device.write("hydration", set={"patient_id": str(episode.patient_id)})  # not a plain entry: one by one
+    entry(device, episode.pk, 4)
+    acknowledged = []
+    for _ in range(5):
+        body = device.push().json()
+        acknowledged.append(body["last_mutation_id"])
+        if not device.outbox:
+            break
+    assert acknowledged == [3, 4, 5]
+    assert MutationLog.objects.filter(client_id=device.client_id).count() == 5

@@ -252,3 +252,87 @@ def test_a_push_of_edits_and_deletions_costs_the_same_queries_for_10_and_for_300
 
     small, large = batch(5), batch(150)
     assert small == large, f"{small} statements for 10 edits and deletions, {large} for 300"
+
+
+def stream(device, episode, prefix: str):
+    """Creates, and writes to rows made earlier in the same push: repeated edits, a stale edit, a
+    deletion and an edit after it, a create sent twice, a bad edit, a bad create sent again fixed.
+    `prefix` makes the row ids, so two streams write twin rows."""
+    ids = {name: uuid.uuid5(uuid.NAMESPACE_URL, prefix + name) for name in "ABCD"}
+    ep = str(episode.pk)
+    at = (DRUNK_AT + timedelta(minutes=5)).isoformat()
+    water = {"episode_id": ep, "phase": "during", "volume_ml": 250, "logged_at": at}
+    box = {"episode_id": ep, "lot_number": "LOT-9", "expiry_date": "2030-01-01", "vial_size_g": "10"}
+    steps = [
+        ("hydration", "A", "upsert", None, water, {}),
+        ("vial", "B", "upsert", None, box, {}),
+        ("hydration", "A", "upsert", 1, {"volume_ml": 300}, {"volume_ml": 250}),
+        ("hydration", "A", "upsert", 2, {"volume_ml": 350}, {"volume_ml": 300}),
+        ("hydration", "A", "upsert", 1, {"phase": "after"}, {"phase": "during"}),
+        ("vial", "B", "delete", 1, {}, {}),
+        ("vial", "B", "upsert", 1, {"quantity": 3}, {"quantity": 1}),
+        ("hydration", "C", "upsert", None, water, {}),
+        ("hydration", "C", "upsert", None, water, {}),
+        ("hydration", "C", "upsert", 7, {"volume_ml": 100}, {"volume_ml": 999}),
+        ("hydration", "C", "delete", 2, {}, {}),
+        ("hydration", "A", "upsert", 4, {"volume_ml": -5}, {"volume_ml": 350}),
+        ("hydration", "A", "upsert", 4, {"volume_ml": 400}, {"volume_ml": 350}),
+        ("hydration", "D", "upsert", None, {**water, "volume_ml": None}, {}),
+        ("hydration", "D", "upsert", None, water, {}),
+    ]
+    for table, name, kind, version, values, base in steps:
+        device.write(table, ids[name], kind=kind, set=values, base_version=version, base=base)
+    return ids
+
+
+def test_writes_to_rows_made_earlier_in_the_same_push_give_what_one_by_one_gives(episode):
+    """One push of the stream (set-wise, in waves) against the twin stream applied mutation by
+    mutation through `_apply`: the same results, rows and conflicts."""
+    user = episode.patient.user
+    batched, single = Device(user), Device(user)
+    ours = stream(batched, episode, "batched-")
+    theirs = stream(single, episode, "single-")
+    results = batched.push().json()["results"]
+    client = SyncClient.objects.get(pk=single.client_id)
+    one_by_one = [_apply(user, client, {**m, "recorded_at": None}) for m in single.outbox]
+    assert [r["status"] for r in results] == [
+        *("applied", "applied", "applied", "applied", "merged", "applied", "conflict"),
+        *("applied", "rejected", "conflict", "applied", "rejected", "applied", "rejected", "applied"),
+    ]
+    for mine, other in zip(results, one_by_one, strict=True):
+        assert {k: v for k, v in mine.items() if k != "conflict_id"} == {
+            k: v for k, v in other.items() if k != "conflict_id"
+        }
+        assert ("conflict_id" in mine) == ("conflict_id" in other)
+    for name in "ABCD":
+        table = "vial" if name == "B" else "hydration"
+        mine, other = stored(table, ours[name]), stored(table, theirs[name])
+        mine.pop("updated_by_client"), other.pop("updated_by_client")
+        assert mine == other, name
+        assert [c[:5] for c in kept(ours[name])] == [c[:5] for c in kept(theirs[name])], name
+    assert stored("hydration", ours["A"])["volume_ml"] == 400 and stored("hydration", ours["A"])["version"] == 5
+
+
+def test_a_push_that_writes_its_own_rows_again_costs_the_same_queries_for_30_and_for_300(episode):
+    """A row written three times in one push makes three set-wise waves, however long the push."""
+
+    def batch(n):
+        device = Device(episode.patient.user)
+        at = (DRUNK_AT + timedelta(minutes=5)).isoformat()
+        rows = [uuid.uuid4() for _ in range(n // 3)]
+        for i, row in enumerate(rows):
+            device.write(
+                "hydration",
+                row,
+                set={"episode_id": str(episode.pk), "phase": "during", "volume_ml": 100, "logged_at": at},
+            )
+            if i:
+                previous = rows[i - 1]
+                device.write("hydration", previous, set={"volume_ml": 200}, base_version=1, base={"volume_ml": 100})
+                device.write("hydration", previous, kind="delete", base_version=2)
+        count, body = push_counting(device)
+        assert {r["status"] for r in body["results"]} == {"applied"}
+        return count
+
+    small, large = batch(30), batch(300)
+    assert small == large, f"{small} statements for 30 mutations, {large} for 300"
