@@ -12,6 +12,7 @@ from django.core.serializers.json import DjangoJSONEncoder
 from django.db import connection, connections, router, transaction
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from rest_framework import serializers
 
 from ivigapp.audit.models import AuditEvent
@@ -51,6 +52,38 @@ def _errors(error) -> dict:
 
 def _reject(mutation: dict, reason: str, detail: dict | None = None) -> dict:
     return {"id": mutation["id"], "status": "rejected", "reason": reason, "detail": detail or {}}
+
+
+def _has_nul(value) -> bool:
+    if type(value) is str:
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
+
+
+def _nul_fields(mutation: dict) -> dict:
+    """Per field of `set` and `base`, a message for values that carry a NUL character, which
+    PostgreSQL stores neither in text nor in JSON (JSON may send one as \\u0000)."""
+    found = {}
+    for part in ("set", "base"):
+        for key, value in (mutation.get(part) or {}).items():
+            if _has_nul(key) or _has_nul(value):
+                found.setdefault(_without_nul(key), [_("Null characters are not allowed.")])
+    return found
+
+
+def _without_nul(value):
+    """`value` with each NUL character replaced by U+FFFD, so a refused mutation can be logged."""
+    if type(value) is str:
+        return value.replace("\x00", "\ufffd")
+    if isinstance(value, dict):
+        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_without_nul(v) for v in value]
+    return value
 
 
 def _row_patient_id(row):
@@ -293,11 +326,11 @@ def _is_new(mutation: dict) -> bool:
     return mutation["kind"] == "upsert" and mutation.get("base_version") is None
 
 
-def _settable_from(mutations: list[dict], start: int) -> list[dict]:
-    """The settable mutations from `start` on, up to the first one that is not."""
+def _settable_from(mutations: list[dict], start: int, refused: dict) -> list[dict]:
+    """The settable mutations from `start` on, up to the first one that is not (or is refused)."""
     stretch = []
     for mutation in mutations[start:]:
-        if not _settable(mutation):
+        if not _settable(mutation) or mutation["id"] in refused:
             break
         stretch.append(mutation)
     return stretch
@@ -523,18 +556,22 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
                 # Nothing of this request is applied, so the next id the server wants is still the
                 # first one: the device renumbers its queue from there and loses nothing.
                 raise MutationGap(client.last_mutation_id + 1)
+        refused = {m["id"]: detail for m in new if (detail := _nul_fields(m))}
         done, memo = 0, _Memo()
         # Past the time budget the rest waits for the next request, but every request applies something.
         while done < len(new) and (done == 0 or time.monotonic() - started <= settings.SYNC_PUSH_SECONDS):
-            stretch = _settable_from(new, done)
+            stretch = _settable_from(new, done, refused)
             if stretch:
                 applied = {}
                 for wave in _waves(stretch):
                     applied.update(zip((m["id"] for m in wave), _apply_run(user, client, wave, memo), strict=True))
                 results.extend(applied[m["id"]] for m in stretch)
             else:
-                stretch = [new[done]]
-                results.append(_apply(user, client, new[done], memo))
+                mutation, stretch = new[done], [new[done]]
+                if mutation["id"] in refused:
+                    results.append(_reject(mutation, "validation", refused[mutation["id"]]))
+                else:
+                    results.append(_apply(user, client, mutation, memo))
             done += len(stretch)
         received_at = timezone.now()
         insert_values(
@@ -544,7 +581,7 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
                     "client_id": client.pk,
                     "mutation_id": m["id"],
                     "received_at": received_at,
-                    "payload": m,
+                    "payload": _without_nul(m) if m["id"] in refused else m,
                     "result": r["status"],
                     "response": r,
                 }
