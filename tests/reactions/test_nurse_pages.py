@@ -154,6 +154,18 @@ def test_lot_recall_finds_the_nurses_patients_and_administrators_find_everyone(
     ).exists()
 
 
+@pytest.mark.parametrize("lot", ["AB\x00C", "x", "LOT 1; DROP", "É" * 5])
+def test_a_lot_that_cannot_exist_is_a_message_not_a_search(client, nurse, lot):
+    """A lot number no vial can carry (a NUL character would even fail PostgreSQL) is answered with
+    what to type, and nothing is searched or audited."""
+    client.force_login(nurse)
+    before = AuditEvent.objects.filter(action__startswith="lot.").count()
+    response = client.get("/nurse/lots/", {"lot": lot})
+    assert response.status_code == 400
+    assert "Enter the lot number as printed" in response.content.decode()
+    assert AuditEvent.objects.filter(action__startswith="lot.").count() == before
+
+
 def test_a_nurse_acknowledges_annotates_and_resolves_from_the_queue(client, nurse, episode):
     r = report(episode, red_flag_answers=red_flags("RF_LIMB"))
     alert = Alert.objects.get(report=r)
