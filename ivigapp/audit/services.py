@@ -20,6 +20,13 @@ def _as_uuid(value) -> uuid.UUID | None:
         return None
 
 
+def _object_id(value) -> str:
+    """An id as asked for, storable: a denied request may name anything (a NUL character, which
+    PostgreSQL cannot store, becomes U+FFFD; past 100 characters it is cut)."""
+    text = str(value).replace("\x00", "\ufffd")
+    return text if len(text) <= 100 else text[:99] + "\u2026"
+
+
 def _event(actor, *, action, patient_id, outcome, object_type, object_ids) -> AuditEvent:
     authenticated = actor is not None and actor.is_authenticated
     return AuditEvent(
@@ -29,7 +36,7 @@ def _event(actor, *, action, patient_id, outcome, object_type, object_ids) -> Au
         patient_id=_as_uuid(patient_id),
         action=action,
         object_type=object_type,
-        object_ids=[str(i) for i in object_ids],
+        object_ids=[_object_id(i) for i in object_ids],
         outcome=outcome,
         request_id=request_id_get(),
     )

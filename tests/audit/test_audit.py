@@ -35,6 +35,19 @@ def test_an_audit_row_names_who_what_and_when_but_never_the_data(nurse, patient)
     }
 
 
+@pytest.mark.parametrize("who", ["nurse", "patient"])
+@pytest.mark.parametrize("path", ["/api/v1/patients/a\x00b/", "/api/v1/patients/a\x00b/episodes/"])
+def test_a_denied_request_for_any_id_is_audited_not_a_500(client, nurse, patient, who, path):
+    """A denial is audited with the id as asked for, made storable: a NUL character (which
+    PostgreSQL cannot store) becomes U+FFFD and a very long id is cut."""
+    client.force_login(nurse if who == "nurse" else patient.user)
+    assert client.get(path).status_code == 404
+    denied = AuditEvent.objects.filter(outcome="denied").latest("at")
+    assert denied.object_ids == ["a\ufffdb"]
+    assert client.get("/api/v1/patients/" + "x" * 500 + "/").status_code == 404
+    assert AuditEvent.objects.filter(outcome="denied").latest("at").object_ids == ["x" * 99 + "\u2026"]
+
+
 @postgres_only
 def test_the_application_cannot_update_an_audit_row(nurse, patient):
     event = audit_record(nurse, action="patient.view", patient_id=patient.pk)
