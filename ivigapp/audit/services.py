@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from ivigapp.audit.models import AuditEvent
 from ivigapp.core.requestid import request_id_get
+from ivigapp.core.text import storable
 from ivigapp.patients.roles import user_role
 
 
@@ -21,9 +22,9 @@ def _as_uuid(value) -> uuid.UUID | None:
 
 
 def _object_id(value) -> str:
-    """An id as asked for, storable: a denied request may name anything (a NUL character, which
-    PostgreSQL cannot store, becomes U+FFFD; past 100 characters it is cut)."""
-    text = str(value).replace("\x00", "\ufffd")
+    """An id as asked for, storable: a denied request may name anything (a character PostgreSQL
+    cannot store becomes U+FFFD; past 100 characters it is cut)."""
+    text = storable(str(value))
     return text if len(text) <= 100 else text[:99] + "\u2026"
 
 

@@ -18,6 +18,7 @@ from rest_framework import serializers
 from ivigapp.audit.models import AuditEvent
 from ivigapp.audit.services import audit_record
 from ivigapp.core.bulk import insert_new, insert_values
+from ivigapp.core.text import storable, unstorable
 from ivigapp.patients.access import patients_for
 from ivigapp.patients.models import Patient
 from ivigapp.patients.roles import ROLE_NURSE, ROLE_PATIENT, user_role
@@ -54,35 +55,43 @@ def _reject(mutation: dict, reason: str, detail: dict | None = None) -> dict:
     return {"id": mutation["id"], "status": "rejected", "reason": reason, "detail": detail or {}}
 
 
-def _has_nul(value) -> bool:
+def _unstorable(value) -> str | None:
+    """The first character PostgreSQL cannot store in a string or key of `value`, or None."""
     if type(value) is str:
-        return "\x00" in value
+        return unstorable(value)
     if isinstance(value, dict):
-        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+        return next((c for k, v in value.items() if (c := _unstorable(k) or _unstorable(v))), None)
     if isinstance(value, list):
-        return any(_has_nul(v) for v in value)
-    return False
+        return next((c for v in value if (c := _unstorable(v))), None)
+    return None
 
 
-def _nul_fields(mutation: dict) -> dict:
-    """Per field of `set` and `base`, a message for values that carry a NUL character, which
-    PostgreSQL stores neither in text nor in JSON (JSON may send one as \\u0000)."""
+def _unstorable_fields(mutation: dict) -> dict:
+    """Per field of `set` and `base`, a message for values that carry a NUL character or an unpaired
+    surrogate, which PostgreSQL stores neither in text nor in JSON (JSON may send them as \\u0000
+    and \\ud800)."""
     found = {}
     for part in ("set", "base"):
         for key, value in (mutation.get(part) or {}).items():
-            if _has_nul(key) or _has_nul(value):
-                found.setdefault(_without_nul(key), [_("Null characters are not allowed.")])
+            character = _unstorable(key) or _unstorable(value)
+            if character:
+                message = (
+                    _("Null characters are not allowed.")
+                    if character == "\x00"
+                    else _("Unpaired surrogate characters are not allowed.")
+                )
+                found.setdefault(storable(key), [message])
     return found
 
 
-def _without_nul(value):
-    """`value` with each NUL character replaced by U+FFFD, so a refused mutation can be logged."""
+def _storable(value):
+    """`value` with each such character replaced by U+FFFD, so a refused mutation can be logged."""
     if type(value) is str:
-        return value.replace("\x00", "\ufffd")
+        return storable(value)
     if isinstance(value, dict):
-        return {_without_nul(k): _without_nul(v) for k, v in value.items()}
+        return {_storable(k): _storable(v) for k, v in value.items()}
     if isinstance(value, list):
-        return [_without_nul(v) for v in value]
+        return [_storable(v) for v in value]
     return value
 
 
@@ -556,7 +565,7 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
                 # Nothing of this request is applied, so the next id the server wants is still the
                 # first one: the device renumbers its queue from there and loses nothing.
                 raise MutationGap(client.last_mutation_id + 1)
-        refused = {m["id"]: detail for m in new if (detail := _nul_fields(m))}
+        refused = {m["id"]: detail for m in new if (detail := _unstorable_fields(m))}
         done, memo = 0, _Memo()
         # Past the time budget the rest waits for the next request, but every request applies something.
         while done < len(new) and (done == 0 or time.monotonic() - started <= settings.SYNC_PUSH_SECONDS):
@@ -581,7 +590,7 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
                     "client_id": client.pk,
                     "mutation_id": m["id"],
                     "received_at": received_at,
-                    "payload": _without_nul(m) if m["id"] in refused else m,
+                    "payload": _storable(m) if m["id"] in refused else m,
                     "result": r["status"],
                     "response": r,
                 }

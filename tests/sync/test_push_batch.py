@@ -210,25 +210,29 @@ def test_past_the_time_budget_each_request_still_moves_the_queue_on(episode, set
 
 
 def test_a_nul_character_is_a_rejected_mutation_not_a_500(episode):
-    """PostgreSQL stores a NUL character neither in text nor in JSON. A mutation that carries one
-    (JSON sends it as \\u0000), in a value, a key or deep in a list, is rejected field by field and
-    logged with the character replaced; the rest of the batch is applied."""
+    """PostgreSQL stores neither a NUL character nor an unpaired surrogate, in text or in JSON. A
+    mutation that carries one (JSON sends them as \\u0000 and \\ud83d), in a value, a key or deep
+    in a list, is rejected field by field and logged with the character replaced; the rest of the
+    batch is applied."""
     device = Device(episode.patient.user)
     entry(device, episode.pk, 0)
     medicine = {"episode_id": str(episode.pk), "category": "premed", "drug": "para\x00cetamol", "dose": "1 g"}
     device.write("medication", set={**medicine, "given_at": timezone.now().isoformat()})
     device.write("hydration", set={"episode_id": str(episode.pk), "odd\x00key": 1})
     device.write("hydration", uuid.uuid4(), base_version=1, set={"volume_ml": 5}, base={"notes": ["ok", "b\x00d"]})
-    entry(device, episode.pk, 4)
+    device.write("hydration", set={"episode_id": str(episode.pk), "note": {"lone": "half \ud83d of an emoji"}})
+    entry(device, episode.pk, 5)
     response = device.push()
     assert response.status_code == 200
     results = response.json()["results"]
-    assert [r["status"] for r in results] == ["applied", "rejected", "rejected", "rejected", "applied"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "rejected", "rejected", "rejected", "applied"]
     assert results[1]["detail"] == {"drug": ["Null characters are not allowed."]}
     assert results[2]["detail"] == {"odd\ufffdkey": ["Null characters are not allowed."]}
     assert results[3]["detail"] == {"notes": ["Null characters are not allowed."]}
+    assert results[4]["detail"] == {"note": ["Unpaired surrogate characters are not allowed."]}
     logged = {m.mutation_id: m for m in MutationLog.objects.filter(client_id=device.client_id)}
-    assert sorted(logged) == [1, 2, 3, 4, 5]
+    assert sorted(logged) == [1, 2, 3, 4, 5, 6]
+    assert logged[5].payload["set"]["note"] == {"lone": "half \ufffd of an emoji"}
     assert logged[2].payload["set"]["drug"] == "para\ufffdcetamol" and logged[2].result == "rejected"
     assert logged[4].payload["base"]["notes"] == ["ok", "b\ufffdd"]
     assert not MedicationDose.objects.filter(drug__startswith="para").exists()
