@@ -6,14 +6,27 @@ import re
 _UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
 
 
-def unstorable(text: str) -> str | None:
-    """The first character of `text` PostgreSQL cannot store, or None."""
-    if text.isascii() and "\x00" not in text:
-        return None
-    found = _UNSTORABLE.search(text)
-    return found.group() if found else None
+def unstorable(value) -> str | None:
+    """The first character PostgreSQL cannot store in `value` (a string, or parsed JSON: its keys and
+    strings at any depth), or None."""
+    if type(value) is str:
+        if value.isascii() and "\x00" not in value:
+            return None
+        found = _UNSTORABLE.search(value)
+        return found.group() if found else None
+    if isinstance(value, dict):
+        return next((c for k, v in value.items() if (c := unstorable(k) or unstorable(v))), None)
+    if isinstance(value, list):
+        return next((c for v in value if (c := unstorable(v))), None)
+    return None
 
 
-def storable(text: str) -> str:
-    """`text` with each such character replaced by U+FFFD."""
-    return _UNSTORABLE.sub("\ufffd", text)
+def storable(value):
+    """`value` (a string, or parsed JSON) with each such character replaced by U+FFFD."""
+    if type(value) is str:
+        return _UNSTORABLE.sub("\ufffd", value)
+    if isinstance(value, dict):
+        return {storable(k): storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [storable(v) for v in value]
+    return value

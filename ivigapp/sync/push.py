@@ -55,17 +55,6 @@ def _reject(mutation: dict, reason: str, detail: dict | None = None) -> dict:
     return {"id": mutation["id"], "status": "rejected", "reason": reason, "detail": detail or {}}
 
 
-def _unstorable(value) -> str | None:
-    """The first character PostgreSQL cannot store in a string or key of `value`, or None."""
-    if type(value) is str:
-        return unstorable(value)
-    if isinstance(value, dict):
-        return next((c for k, v in value.items() if (c := _unstorable(k) or _unstorable(v))), None)
-    if isinstance(value, list):
-        return next((c for v in value if (c := _unstorable(v))), None)
-    return None
-
-
 def _unstorable_fields(mutation: dict) -> dict:
     """Per field of `set` and `base`, a message for values that carry a NUL character or an unpaired
     surrogate, which PostgreSQL stores neither in text nor in JSON (JSON may send them as \\u0000
@@ -73,7 +62,7 @@ def _unstorable_fields(mutation: dict) -> dict:
     found = {}
     for part in ("set", "base"):
         for key, value in (mutation.get(part) or {}).items():
-            character = _unstorable(key) or _unstorable(value)
+            character = unstorable(key) or unstorable(value)
             if character:
                 message = (
                     _("Null characters are not allowed.")
@@ -82,17 +71,6 @@ def _unstorable_fields(mutation: dict) -> dict:
                 )
                 found.setdefault(storable(key), [message])
     return found
-
-
-def _storable(value):
-    """`value` with each such character replaced by U+FFFD, so a refused mutation can be logged."""
-    if type(value) is str:
-        return storable(value)
-    if isinstance(value, dict):
-        return {_storable(k): _storable(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_storable(v) for v in value]
-    return value
 
 
 def _row_patient_id(row):
@@ -590,7 +568,7 @@ def push_apply(*, user, client_id, mutations: list[dict]) -> dict:
                     "client_id": client.pk,
                     "mutation_id": m["id"],
                     "received_at": received_at,
-                    "payload": _storable(m) if m["id"] in refused else m,
+                    "payload": storable(m) if m["id"] in refused else m,
                     "result": r["status"],
                     "response": r,
                 }
