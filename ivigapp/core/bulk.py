@@ -21,6 +21,9 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from django.db import connection, models, transaction
+from django.db.models import query_utils, signals
+from django.db.models.base import ModelState
+from django.db.models.fields import related_descriptors
 
 # Values that get_db_prep_save on PostgreSQL hands to psycopg unchanged, by field class.
 _AS_IS = {
@@ -64,22 +67,39 @@ def _converter(field):
 _layouts: dict = {}
 
 
+def _plain_attributes(model) -> bool:
+    """Whether each field's attribute just keeps the value put in the instance's __dict__ (not a
+    file's, say, which does more on assignment)."""
+    plain = (query_utils.DeferredAttribute, related_descriptors.ForeignKeyDeferredAttribute)
+    return all(type(model.__dict__.get(f.attname)) in plain for f in model._meta.concrete_fields)
+
+
 def new_instance(model, values: dict, **related):
-    """model(**values, **related) for `values` keyed by attname (`episode_id`, not `episode`), built
-    positionally as Model.from_db builds rows: less work than keyword arguments, for the hundreds of
-    rows a push builds. The objects in `related` (by relation name) are then assigned as usual, so
-    their type is checked and they are cached. A field left out takes its default."""
+    """model(**values, **related) for `values` keyed by attname (`episode_id`, not `episode`), for the
+    hundreds of rows a push builds. Where Model.__init__ would only store each value in the
+    instance's __dict__ (see _plain_attributes, and no pre_init or post_init receiver listens), the
+    values go there directly; otherwise the model is built positionally, as Model.from_db builds
+    rows. The objects in `related` (by relation name) are then assigned as usual, so their type is
+    checked and they are cached. A field left out takes its default."""
     if model not in _layouts:
         fields = model._meta.concrete_fields
         defaults = [(f.attname, f.get_default) for f in fields]
         relations = {f.name: f.attname for f in fields if f.is_relation}
-        _layouts[model] = (defaults, {f.attname for f in fields}, relations)
-    defaults, names, relations = _layouts[model]
+        attnames = [f.attname for f in fields] if _plain_attributes(model) else None
+        _layouts[model] = (defaults, {f.attname for f in fields}, relations, attnames)
+    defaults, names, relations, attnames = _layouts[model]
     if not values.keys() <= names or not related.keys() <= relations.keys():
         raise TypeError(f"{model.__name__}: unexpected fields {sorted((values.keys() - names) | related.keys())}")
     if any(relations[name] in values for name in related):
         raise TypeError(f"{model.__name__}: a relation given both as an object and as a key")
-    row = model(*[values[name] if name in values else default() for name, default in defaults])
+    args = [values[name] if name in values else default() for name, default in defaults]
+    # pre_init and post_init receivers are looked for on every call: they may connect at any time.
+    if attnames and not (signals.pre_init.has_listeners(model) or signals.post_init.has_listeners(model)):
+        row = model.__new__(model)
+        row._state = ModelState()
+        row.__dict__.update(zip(attnames, args, strict=True))
+    else:
+        row = model(*args)
     for name, obj in related.items():
         setattr(row, name, obj)
     return row

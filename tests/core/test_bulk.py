@@ -233,3 +233,27 @@ def test_new_instance_refuses_what_is_not_an_attname(episode):
         new_instance(HydrationLog, {"episode_id": episode.pk}, episode=episode)  # given twice
     with pytest.raises(ValueError, match="InfusionEpisode"):
         new_instance(HydrationLog, {}, episode=episode.patient)  # checked as assignment checks it
+
+
+def test_new_instance_runs_init_receivers(episode, nurse):
+    """Building without Model.__init__ is only for models nobody listens to: a pre_init or post_init
+    receiver connected later gets each instance as Model.__init__ would give it."""
+    from django.db.models.signals import post_init, pre_init
+
+    seen = []
+
+    def receiver(sender, **kwargs):
+        seen.append((sender, kwargs.get("instance")))
+
+    values = {"patient_id": episode.patient_id, "entered_by": "nurse", "volume_ml": 250}
+    new_instance(HydrationLog, values, episode=episode)  # the model's layout is cached before the receivers
+    for signal in (pre_init, post_init):
+        signal.connect(receiver, sender=HydrationLog)
+        try:
+            made = new_instance(HydrationLog, values, episode=episode, entered_by_user=nurse)
+        finally:
+            signal.disconnect(receiver, sender=HydrationLog)
+        assert seen[-1][0] is HydrationLog and made.volume_ml == 250
+    assert len(seen) == 2 and seen[1][1] is made
+    new_instance(HydrationLog, values, episode=episode)
+    assert len(seen) == 2
