@@ -6,7 +6,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
-export HOST PORT
+# honcho hands each Procfile process a PORT of its own (8000, 8100, ...): the web process and the
+# readiness check take theirs from WEB_PORT.
+WEB_PORT := $(PORT)
+export HOST PORT WEB_PORT
 export PYTHONUNBUFFERED := 1
 
 PO_FILES := $(wildcard locale/*/LC_MESSAGES/*.po)
@@ -19,7 +22,7 @@ run: setup
 	$(BIN)/python manage.py migrate --noinput -v 0
 	$(BIN)/python manage.py seed_demo
 	@echo "Starting web, worker and beat on http://$(HOST):$(PORT)/ (Ctrl-C stops all of them)"
-	$(BIN)/honcho start -f Procfile -p $(PORT)
+	$(BIN)/honcho start -f Procfile
 
 test: setup lint
 	$(BIN)/python -m pytest
