@@ -140,8 +140,8 @@ def _admin_status(episode) -> str:
 
 
 def _report_resources(report, patient_ref, administrations) -> list[dict]:
-    answers = [
-        {"linkId": code, "answer": [{"valueBoolean": bool(value)}]}
+    answers = [  # a question left unanswered is an item without an answer
+        {"linkId": code, "answer": [{"valueBoolean": value}]} if value is not None else {"linkId": code}
         for code, value in sorted(report.red_flag_answers.items())
     ]
     answers += [

@@ -135,7 +135,11 @@ class SymptomReportCreate(serializers.Serializer):
     episode_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     followup_id = serializers.UUIDField(required=False, allow_null=True, default=None)
     onset_at = serializers.DateTimeField()
-    red_flag_answers = serializers.DictField(child=serializers.BooleanField())
+    red_flag_answers = serializers.DictField(
+        child=serializers.BooleanField(allow_null=True),
+        help_text="Every red-flag code, answered true or false; null for a question left unanswered, allowed only "
+        "beside a true answer (the app shows the emergency advice at once and lets the report go).",
+    )
     symptoms = serializers.DictField(child=serializers.DictField(), required=False, default=dict)
     temperature_c = serializers.DecimalField(
         max_digits=4, decimal_places=1, required=False, allow_null=True, default=None

@@ -121,6 +121,20 @@ def test_the_fhir_bundle_validates_as_r4(client, nurse, episode):
     assert administration.dosage.rateQuantity.value == 140.0
 
 
+def test_an_unanswered_red_flag_question_is_an_item_without_an_answer_in_fhir(client, nurse, episode):
+    from fhir.resources.R4B.bundle import Bundle
+
+    report(episode, 47, red_flag_answers={**dict.fromkeys(NO_RED_FLAGS), "RF_AIRWAY": True})
+    client.force_login(nurse)
+    body = json.loads(client.get(reverse("reactions:diary_fhir", args=[episode.patient_id])).content)
+    response = next(
+        e.resource for e in Bundle.model_validate(body).entry if e.resource.get_resource_type() == "QuestionnaireResponse"
+    )
+    items = {item.linkId: item.answer for item in response.item}
+    assert [answer.valueBoolean for answer in items.pop("RF_AIRWAY")] == [True]
+    assert set(items) == set(NO_RED_FLAGS) - {"RF_AIRWAY"} and not any(items.values())
+
+
 def test_the_csv_lists_every_event_in_time_order_and_defuses_formulas(client, nurse, episode):
     report(episode, 47, free_text='=HYPERLINK("http://evil")', symptoms={"HEADACHE": {"severity": 1}})
     client.force_login(nurse)

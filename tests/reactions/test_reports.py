@@ -99,6 +99,8 @@ def test_an_alert_exists_if_and_only_if_its_report_committed(episode, django_cap
     [
         ({"red_flag_answers": {"RF_AIRWAY": True}}, "red_flag_answers"),
         ({"red_flag_answers": {**NO_RED_FLAGS, "RF_AIRWAY": "yes"}}, "red_flag_answers"),
+        ({"red_flag_answers": {**NO_RED_FLAGS, "RF_AIRWAY": None}}, "red_flag_answers"),  # unanswered, no yes
+        ({"red_flag_answers": dict.fromkeys(NO_RED_FLAGS)}, "red_flag_answers"),
         ({"symptoms": {"HEADACHE": {"severity": 5}}}, "symptoms"),
         ({"symptoms": {"WEREWOLF": {"severity": 1}}}, "symptoms"),
         ({"symptoms": {"NAUSEA": {"severity": 1, "nrs": 4}}}, "symptoms"),
@@ -114,6 +116,17 @@ def test_bad_checklists_are_refused_field_by_field_and_nothing_is_written(episod
         submit(episode.patient, episode=episode, **fields)
     assert field in caught.value.message_dict
     assert not SymptomReport.objects.exists() and not Alert.objects.exists()
+
+
+def test_a_yes_that_calls_for_the_emergency_number_may_leave_the_other_questions_unanswered(episode):
+    """The app shows the emergency advice at the first such yes and lets the report go from there:
+    the questions after it stay unanswered (None), which is not the same as a no."""
+    answers = {**dict.fromkeys(NO_RED_FLAGS), "RF_AIRWAY": True}
+    report = submit(episode.patient, episode=episode, red_flag_answers=answers)
+    report.refresh_from_db()
+    assert report.red_flag_answers == answers and report.red_flags() == ["RF_AIRWAY"]
+    assert report.decision.level == "emergency" and report.decision.red_flag
+    assert Alert.objects.get(report=report).level == "emergency"
 
 
 def test_a_report_cannot_point_at_another_patients_infusion(episode, other_patient):

@@ -280,6 +280,24 @@ def test_a_nurse_acknowledges_by_sync_and_the_patient_pulls_the_receipt(episode,
     assert notes[0]["row"]["text"] == "Seen: call booked for 3pm."
 
 
+def test_a_report_sent_at_the_emergency_advice_syncs_with_its_unanswered_questions(episode):
+    """The app lets a report go once a yes calls for the emergency number; the questions after it
+    arrive as null. Without a yes, null is refused, field by field."""
+    unanswered = dict.fromkeys(NO_RED_FLAGS)
+    device = Device(episode.patient.user)
+    at = iso(timezone.now())
+    device.write("symptom_report", set={"episode_id": str(episode.pk), "onset_at": at, "red_flag_answers": unanswered})
+    device.write(
+        "symptom_report",
+        set={"episode_id": str(episode.pk), "onset_at": at, "red_flag_answers": {**unanswered, "RF_CHEST": True}},
+    )
+    refused, applied = device.push().json()["results"]
+    assert refused["status"] == "rejected" and set(refused["detail"]) == {"red_flag_answers"}
+    assert applied["status"] == "applied"
+    report = SymptomReport.objects.get()
+    assert report.red_flag_answers == {**unanswered, "RF_CHEST": True} and report.decision.level == "emergency"
+
+
 def test_a_patient_cannot_write_nurse_rows(episode):
     device = Device(episode.patient.user)
     device.write("alert_note", set={"alert_id": str(uuid.uuid4()), "text": "I am the nurse now"})

@@ -30,10 +30,14 @@ from ivigapp.sync.stamp import stamp_row
 
 
 def _check_answers(red_flag_answers, symptoms, actions_taken, errors: dict) -> None:
+    """Every red-flag question is answered yes or no, except that a report with a yes may leave
+    questions unanswered (None): the app shows the emergency advice at the yes that calls for it,
+    and the patient may send the report from there."""
     if (
         not isinstance(red_flag_answers, dict)
         or set(red_flag_answers) != set(RED_FLAGS)
-        or not all(isinstance(v, bool) for v in red_flag_answers.values())
+        or not all(v is None or isinstance(v, bool) for v in red_flag_answers.values())
+        or (None in red_flag_answers.values() and True not in red_flag_answers.values())
     ):
         errors["red_flag_answers"] = _("Answer every red-flag question with yes or no.")
     if not isinstance(symptoms, dict) or not set(symptoms) <= set(SYMPTOMS):

@@ -21,32 +21,109 @@ function callButtons(me, emergencyFirst) {
   return h("div", { class: "call-buttons" }, emergencyFirst ? [emergency, team] : [team, emergency]);
 }
 
+// The facts the triage rules read, with `redFlags` the codes answered yes.
+async function factsFor(ctx, redFlags) {
+  const { me } = ctx;
+  const temperature = draft.temperature === "" ? null : Number(draft.temperature);
+  return {
+    context: await triageContext(me),
+    red_flags: redFlags,
+    symptoms: draft.symptoms,
+    temperature_c: temperature,
+    sbp: null,
+    indication: me.indication,
+    risk_flags: me.risk_flags,
+    plan: me.plan ? me.plan.features : [],
+  };
+}
+
+function yesFlags() {
+  return Object.keys(draft.flags).filter((code) => draft.flags[code] === true);
+}
+
+// The advice for the red flags answered yes so far, if it is already at the highest level (call
+// the emergency number): no other answer can raise it, so it shows at once, and the patient may
+// send the report without answering the rest. Null otherwise, or without the rule set.
+async function emergencyNow(ctx) {
+  const yes = yesFlags();
+  if (!yes.length || !ctx.ruleset) return null;
+  try {
+    const result = evaluate(ctx.ruleset, await factsFor(ctx, yes));
+    return result.level === ctx.ruleset.levels[ctx.ruleset.levels.length - 1] ? result : null;
+  } catch (error) {
+    console.error("triage", error);
+    return null;
+  }
+}
+
 function flagsStep(ctx) {
   const { me } = ctx;
   const error = h("p", { class: "error", role: "alert", id: "flags-error" });
+  let sending = false; // one report, however often the button is tapped
+  const send = async () => {
+    if (sending) return;
+    sending = true;
+    try {
+      await submit(ctx);
+    } finally {
+      sending = false;
+    }
+    ctx.rerender();
+  };
+  const questions = me.checklist.red_flags.map((flag) => yesNo(flag.code, flag.label, draft.flags[flag.code]));
   const form = h(
     "form",
     { class: "stack", novalidate: true, id: "red-flags" },
-    me.checklist.red_flags.map((flag) => yesNo(flag.code, flag.label, draft.flags[flag.code])),
+    questions,
     h("button", { type: "submit", class: "big-button" }, gettext("Next")),
     error,
   );
+  // Shown under the first question answered yes while the answers call for the emergency number.
+  let now = null;
+  let shown = 0;
+  const showAdvice = async () => {
+    const ask = ++shown; // answers given while the advice was being made win
+    const result = await emergencyNow(ctx);
+    const blocks = result ? await Promise.all(result.advice.map((key) => adviceBlock(key))) : [];
+    if (ask !== shown) return;
+    if (now) now.remove();
+    now = null;
+    if (!result) return;
+    const first = me.checklist.red_flags.findIndex((flag) => draft.flags[flag.code] === true);
+    now = h(
+      "section",
+      { class: "advice advice-emergency", id: "advice-now", role: "alert", "aria-labelledby": "advice-now-title" },
+      h("h2", { id: "advice-now-title" }, gettext("Get help now")),
+      blocks,
+      callButtons(me, true),
+      h("p", { class: "hint" }, gettext("Answer the other questions if you can: they may add advice. Or send your report now.")),
+      h("button", { type: "button", class: "big-button", id: "send-now", onclick: send }, gettext("Send my report now")),
+    );
+    questions[first].after(now);
+    now.scrollIntoView({ block: "nearest" });
+  };
   form.addEventListener("change", (event) => {
-    if (event.target.type === "radio") draft.flags[event.target.name] = event.target.value === "yes";
+    if (event.target.type !== "radio") return;
+    draft.flags[event.target.name] = event.target.value === "yes";
+    error.textContent = "";
+    showAdvice();
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     const missing = me.checklist.red_flags.find((flag) => draft.flags[flag.code] === undefined);
-    if (missing) {
+    if (missing && !(await emergencyNow(ctx))) {
       error.textContent = gettext("Answer every question with yes or no.");
       form.querySelector(`input[name="${missing.code}"]`).focus();
       return;
     }
     // Any red flag: no checklist first. The advice (call now) shows straight away.
-    if (Object.values(draft.flags).some(Boolean)) await submit(ctx);
-    else draft.step = "symptoms";
-    ctx.rerender();
+    if (yesFlags().length) await send();
+    else {
+      draft.step = "symptoms";
+      ctx.rerender();
+    }
   });
+  if (yesFlags().length) showAdvice(); // answers kept across a re-render
   return [
     h("h1", {}, gettext("I feel unwell")),
     h("p", {}, gettext("First, a few urgent questions. Do you have any of these now?")),
@@ -151,19 +228,11 @@ function symptomsStep(ctx) {
 
 async function submit(ctx) {
   const { me } = ctx;
+  // A question left unanswered (null) only once the answers called for the emergency number.
   const answers = {};
-  for (const flag of me.checklist.red_flags) answers[flag.code] = draft.flags[flag.code] === true;
+  for (const flag of me.checklist.red_flags) answers[flag.code] = flag.code in draft.flags ? draft.flags[flag.code] : null;
   const temperature = draft.temperature === "" ? null : Number(draft.temperature);
-  const facts = {
-    context: await triageContext(me),
-    red_flags: Object.keys(answers).filter((code) => answers[code]),
-    symptoms: draft.symptoms,
-    temperature_c: temperature,
-    sbp: null,
-    indication: me.indication,
-    risk_flags: me.risk_flags,
-    plan: me.plan ? me.plan.features : [],
-  };
+  const facts = await factsFor(ctx, yesFlags());
   let result = null;
   try {
     result = ctx.ruleset ? evaluate(ctx.ruleset, facts) : null;
