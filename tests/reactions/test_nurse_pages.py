@@ -128,7 +128,9 @@ def test_an_unanswered_red_flag_question_is_an_item_without_an_answer_in_fhir(cl
     client.force_login(nurse)
     body = json.loads(client.get(reverse("reactions:diary_fhir", args=[episode.patient_id])).content)
     response = next(
-        e.resource for e in Bundle.model_validate(body).entry if e.resource.get_resource_type() == "QuestionnaireResponse"
+        e.resource
+        for e in Bundle.model_validate(body).entry
+        if e.resource.get_resource_type() == "QuestionnaireResponse"
     )
     items = {item.linkId: item.answer for item in response.item}
     assert [answer.valueBoolean for answer in items.pop("RF_AIRWAY")] == [True]
