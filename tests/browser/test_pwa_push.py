@@ -124,15 +124,31 @@ def deliver_push(page, live_server, payload: dict):
     # On a cold start the worker may still be installing: a push delivered then is dropped.
     assert page.evaluate("() => navigator.serviceWorker.ready.then(r => r.active !== null)")
     cdp = page.context.new_cdp_session(page)
-    registrations = []
+    registrations, versions = [], {}
     cdp.on("ServiceWorker.workerRegistrationUpdated", lambda event: registrations.extend(event["registrations"]))
+    cdp.on(
+        "ServiceWorker.workerVersionUpdated",
+        lambda event: versions.update({version["versionId"]: version for version in event["versions"]}),
+    )
     cdp.send("ServiceWorker.enable")
     scope = f"{live_server.url}/app/"
+
+    def activated_and_running():
+        """The registration, once DevTools itself reports its worker activated and running: a push
+        delivered before that (the registration shown, the worker still starting) can be dropped."""
+        found = [r for r in registrations if r["scopeURL"] == scope and not r["isDeleted"]]
+        if found and any(
+            v["registrationId"] == found[-1]["registrationId"]
+            and (v["status"], v["runningStatus"]) == ("activated", "running")
+            for v in versions.values()
+        ):
+            return found[-1]
+        return None
+
     deadline = clock.monotonic() + 10
-    while not (found := [r for r in registrations if r["scopeURL"] == scope and not r["isDeleted"]]):
-        assert clock.monotonic() < deadline, "the app's service worker registration never showed up"
+    while not (registration := activated_and_running()):
+        assert clock.monotonic() < deadline, f"the app's service worker is not running: {registrations} {versions}"
         page.wait_for_timeout(100)
-    registration = found[-1]
     cdp.send(
         "ServiceWorker.deliverPushMessage",
         {"origin": live_server.url, "registrationId": registration["registrationId"], "data": json.dumps(payload)},
