@@ -44,6 +44,14 @@ def test_the_emergency_advice_shows_at_the_first_yes_and_the_report_can_go_from_
         "document.querySelector('input[name=RF_AIRWAY]'))"
     )
     assert advice.is_visible() and pending(page) == 0  # nothing is sent until the patient says so
+    # Scrolled into view above the tab bar, the send button included.
+    page.wait_for_function(
+        """() => {
+            const button = document.getElementById("send-now").getBoundingClientRect();
+            return button.top >= 0 && button.bottom <= document.querySelector(".tabbar").getBoundingClientRect().top;
+        }""",
+        timeout=3000,
+    )
     screenshot(page, "pwa-unwell-advice-at-once")
 
     tap(page, "RF_AIRWAY", "no")  # a wrong tap, taken back: the advice goes
