@@ -59,11 +59,16 @@ async function emergencyNow(ctx) {
 function flagsStep(ctx) {
   const { me } = ctx;
   const error = h("p", { class: "error", role: "alert", id: "flags-error" });
-  let sending = false; // one report, however often the button is tapped
+  // One report, however often a send button is tapped: after a report is written the draft is at
+  // the advice step, and nothing sends again until the patient starts over.
+  let sending = false;
   const send = async () => {
-    if (sending) return;
+    if (sending || draft.step !== "flags") return;
     sending = true;
     try {
+      // Checked again at the tap: an answer may have changed while the advice was being made.
+      const missing = me.checklist.red_flags.find((flag) => draft.flags[flag.code] === undefined);
+      if (!yesFlags().length || (missing && !(await emergencyNow(ctx)))) return;
       await submit(ctx);
     } finally {
       sending = false;
@@ -79,20 +84,28 @@ function flagsStep(ctx) {
     error,
   );
   // Shown under the first question answered yes while the answers call for the emergency number.
+  // It stays in place while the patient answers the rest: it is only rebuilt when its advice or
+  // place changes, and scrolled to and announced only when it first appears.
   let now = null;
+  let nowKey = "";
   let shown = 0;
   const showAdvice = async () => {
     const ask = ++shown; // answers given while the advice was being made win
     const result = await emergencyNow(ctx);
-    const blocks = result ? await Promise.all(result.advice.map((key) => adviceBlock(key))) : [];
+    const first = me.checklist.red_flags.findIndex((flag) => draft.flags[flag.code] === true);
+    const key = result ? `${first}:${result.advice.join(",")}` : "";
+    if (ask !== shown || key === nowKey) return;
+    const blocks = result ? await Promise.all(result.advice.map((k) => adviceBlock(k))) : [];
     if (ask !== shown) return;
+    const appears = !draft.adviceShown; // kept in the draft, so a re-render does not repeat it
     if (now) now.remove();
     now = null;
+    nowKey = key;
+    draft.adviceShown = Boolean(result);
     if (!result) return;
-    const first = me.checklist.red_flags.findIndex((flag) => draft.flags[flag.code] === true);
     now = h(
       "section",
-      { class: "advice advice-emergency", id: "advice-now", role: "alert", "aria-labelledby": "advice-now-title" },
+      { class: "advice advice-emergency", id: "advice-now", role: appears ? "alert" : null, "aria-labelledby": "advice-now-title" },
       h("h2", { id: "advice-now-title" }, gettext("Get help now")),
       blocks,
       callButtons(me, true),
@@ -100,7 +113,7 @@ function flagsStep(ctx) {
       h("button", { type: "button", class: "big-button", id: "send-now", onclick: send }, gettext("Send my report now")),
     );
     questions[first].after(now);
-    now.scrollIntoView({ block: "nearest" });
+    if (appears) now.scrollIntoView({ block: "nearest" });
   };
   form.addEventListener("change", (event) => {
     if (event.target.type !== "radio") return;
@@ -228,6 +241,7 @@ function symptomsStep(ctx) {
 
 async function submit(ctx) {
   const { me } = ctx;
+  if (draft.step === "advice") return; // written already
   // A question left unanswered (null) only once the answers called for the emergency number.
   const answers = {};
   for (const flag of me.checklist.red_flags) answers[flag.code] = flag.code in draft.flags ? draft.flags[flag.code] : null;
