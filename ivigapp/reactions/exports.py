@@ -140,9 +140,10 @@ def _admin_status(episode) -> str:
 
 
 def _report_resources(report, patient_ref, administrations) -> list[dict]:
-    answers = [  # a question left unanswered is an item without an answer
-        {"linkId": code, "answer": [{"valueBoolean": value}]} if value is not None else {"linkId": code}
+    answers = [  # a question left unanswered (None) is left out, as FHIR expects
+        {"linkId": code, "answer": [{"valueBoolean": value}]}
         for code, value in sorted(report.red_flag_answers.items())
+        if value is not None
     ]
     answers += [
         {"linkId": code, "answer": [{"valueInteger": int(entry.get("severity", 0))}]}

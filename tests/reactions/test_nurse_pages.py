@@ -121,7 +121,7 @@ def test_the_fhir_bundle_validates_as_r4(client, nurse, episode):
     assert administration.dosage.rateQuantity.value == 140.0
 
 
-def test_an_unanswered_red_flag_question_is_an_item_without_an_answer_in_fhir(client, nurse, episode):
+def test_an_unanswered_red_flag_question_is_left_out_of_the_fhir_response(client, nurse, episode):
     from fhir.resources.R4B.bundle import Bundle
 
     report(episode, 47, red_flag_answers={**dict.fromkeys(NO_RED_FLAGS), "RF_AIRWAY": True})
@@ -132,9 +132,13 @@ def test_an_unanswered_red_flag_question_is_an_item_without_an_answer_in_fhir(cl
         for e in Bundle.model_validate(body).entry
         if e.resource.get_resource_type() == "QuestionnaireResponse"
     )
-    items = {item.linkId: item.answer for item in response.item}
-    assert [answer.valueBoolean for answer in items.pop("RF_AIRWAY")] == [True]
-    assert set(items) == set(NO_RED_FLAGS) - {"RF_AIRWAY"} and not any(items.values())
+    items = {item.linkId: [answer.valueBoolean for answer in item.answer] for item in response.item}
+    assert items["RF_AIRWAY"] == [True]
+    assert not set(items) & (set(NO_RED_FLAGS) - {"RF_AIRWAY"})
+    # The nurse's page says which questions went unanswered, apart from the ones answered no.
+    page = client.get(reverse("reactions:patient", args=[episode.patient_id])).content.decode()
+    unanswered = ", ".join(code for code in NO_RED_FLAGS if code != "RF_AIRWAY")
+    assert f"Red flags: RF_AIRWAY · Not answered: {unanswered}" in page
 
 
 def test_the_csv_lists_every_event_in_time_order_and_defuses_formulas(client, nurse, episode):

@@ -101,6 +101,11 @@ class SymptomReport(DiaryRow):
     def red_flags(self) -> list[str]:
         return [code for code, answer in self.red_flag_answers.items() if answer is True]
 
+    def unanswered(self) -> list[str]:
+        """Red-flag questions left unanswered (the report was sent from the emergency advice), in the
+        order they are asked."""
+        return [code for code in RED_FLAGS if code in self.red_flag_answers and self.red_flag_answers[code] is None]
+
 
 class TriageDecision(SyncRow):
     """What the server's evaluator decided for a report, and which texts the patient was shown."""
