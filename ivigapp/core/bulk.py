@@ -68,8 +68,10 @@ _layouts: dict = {}
 
 
 def _plain_attributes(model) -> bool:
-    """Whether each field's attribute just keeps the value put in the instance's __dict__ (not a
-    file's, say, which does more on assignment)."""
+    """Whether Model.__init__ is the model's own and each field's attribute just keeps the value put
+    in the instance's __dict__ (not a file's, say, which does more on assignment)."""
+    if model.__init__ is not models.Model.__init__ or model.__setattr__ is not object.__setattr__:
+        return False
     plain = (query_utils.DeferredAttribute, related_descriptors.ForeignKeyDeferredAttribute)
     return all(type(model.__dict__.get(f.attname)) in plain for f in model._meta.concrete_fields)
 

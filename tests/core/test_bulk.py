@@ -13,7 +13,7 @@ from django.db.transaction import TransactionManagementError
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from ivigapp.core.bulk import insert_new, insert_values, new_instance, update_changed
+from ivigapp.core.bulk import _plain_attributes, insert_new, insert_values, new_instance, update_changed
 from ivigapp.reactions.models import HydrationLog, MedicationDose, Pause, RateChange, VialUsage, VitalSigns
 from ivigapp.sync.models import MutationLog, SyncClient, patient_scope_id
 
@@ -247,6 +247,7 @@ def test_new_instance_runs_init_receivers(episode, nurse):
 
     values = {"patient_id": episode.patient_id, "entered_by": "nurse", "volume_ml": 250}
     new_instance(HydrationLog, values, episode=episode)  # the model's layout is cached before the receivers
+    assert _plain_attributes(HydrationLog)  # so without receivers the rows skip Model.__init__
     for signal in (pre_init, post_init):
         signal.connect(receiver, sender=HydrationLog)
         try:
@@ -257,3 +258,12 @@ def test_new_instance_runs_init_receivers(episode, nurse):
     assert len(seen) == 2 and seen[1][1] is made
     new_instance(HydrationLog, values, episode=episode)
     assert len(seen) == 2
+
+
+def test_a_model_with_its_own_init_or_setattr_is_not_built_around_it(monkeypatch):
+    assert _plain_attributes(HydrationLog)
+    monkeypatch.setattr(HydrationLog, "__init__", lambda self, *args: super(HydrationLog, self).__init__(*args))
+    assert not _plain_attributes(HydrationLog)
+    monkeypatch.undo()
+    monkeypatch.setattr(HydrationLog, "__setattr__", lambda self, name, value: object.__setattr__(self, name, value))
+    assert not _plain_attributes(HydrationLog)
