@@ -28,7 +28,7 @@ from ivigapp.reactions.selectors import (
     nurse_patient_rows,
     patient_reactions,
 )
-from ivigapp.reactions.services.diary import LOT_FORMAT
+from ivigapp.reactions.services.diary import lot_number_error
 from ivigapp.reactions.timeline import timeline_layout
 from ivigapp.sync.models import SyncConflict
 
@@ -237,8 +237,8 @@ def lots(request):
     if user_role(request.user) not in (ROLE_NURSE, ROLE_ADMIN):
         raise Http404
     lot = request.GET.get("lot", "").strip()
-    if lot and not LOT_FORMAT.match(lot.upper()):  # no stored lot could match (nor a NUL be queried)
-        error = _("Enter the lot number as printed: 3 to 20 letters, digits or dashes.")
+    error = lot_number_error(lot.upper()) if lot else None  # no stored lot could match (nor a NUL be queried)
+    if error:
         return render(request, "reactions/lots.html", {"lot": lot.replace("\x00", ""), "error": error}, status=400)
     found = lot_recall(request.user, lot) if lot else []
     if lot:

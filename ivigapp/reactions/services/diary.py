@@ -46,6 +46,15 @@ def _reminders_replan(episode: InfusionEpisode) -> None:
 
 
 LOT_FORMAT = re.compile(r"^[A-Z0-9][A-Z0-9-]{2,19}$")
+
+
+def lot_number_error(lot_number: str) -> str | None:
+    """What to say of a lot number (stripped and upper-cased) that no vial can carry, or None."""
+    if LOT_FORMAT.match(lot_number):
+        return None
+    return _("Enter the lot number as printed: 3 to 20 letters, digits or dashes.")
+
+
 WEIGHT_CHANGE_ALERT = Decimal("0.10")
 
 
@@ -217,8 +226,8 @@ def _vial_build(
 ) -> tuple[VialUsage, dict]:
     errors = {}
     lot_number = (lot_number or "").strip().upper()
-    if not LOT_FORMAT.match(lot_number):
-        errors["lot_number"] = _("Enter the lot number as printed: 3 to 20 letters, digits or dashes.")
+    if error := lot_number_error(lot_number):
+        errors["lot_number"] = error
     # The vial must be in date on the infusion's day where the patient is.
     infusion_day = timezone.localdate(episode.started_at or episode.scheduled_start, ZoneInfo(episode.patient.timezone))
     if expiry_date < infusion_day:
@@ -664,8 +673,8 @@ def _part_change(row, changes: dict) -> dict:
         setattr(row, field, value)
     if isinstance(row, VialUsage):
         row.lot_number = (row.lot_number or "").strip().upper()
-        if not LOT_FORMAT.match(row.lot_number):
-            errors["lot_number"] = _("Enter the lot number as printed: 3 to 20 letters, digits or dashes.")
+        if error := lot_number_error(row.lot_number):
+            errors["lot_number"] = error
     return errors
 
 
