@@ -56,6 +56,13 @@ async function emergencyNow(ctx) {
   }
 }
 
+// The first question still to answer before the report may go, or null: none is left, or the
+// answers so far already call for the emergency number.
+async function stillToAnswer(ctx) {
+  const missing = ctx.me.checklist.red_flags.find((flag) => draft.flags[flag.code] === undefined);
+  return missing && !(await emergencyNow(ctx)) ? missing : null;
+}
+
 function flagsStep(ctx) {
   const { me } = ctx;
   const error = h("p", { class: "error", role: "alert", id: "flags-error" });
@@ -67,8 +74,7 @@ function flagsStep(ctx) {
     sending = true;
     try {
       // Checked again at the tap: an answer may have changed while the advice was being made.
-      const missing = me.checklist.red_flags.find((flag) => draft.flags[flag.code] === undefined);
-      if (!yesFlags().length || (missing && !(await emergencyNow(ctx)))) return;
+      if (!yesFlags().length || (await stillToAnswer(ctx))) return;
       await submit(ctx);
     } finally {
       sending = false;
@@ -123,8 +129,8 @@ function flagsStep(ctx) {
   });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const missing = me.checklist.red_flags.find((flag) => draft.flags[flag.code] === undefined);
-    if (missing && !(await emergencyNow(ctx))) {
+    const missing = await stillToAnswer(ctx);
+    if (missing) {
       error.textContent = gettext("Answer every question with yes or no.");
       form.querySelector(`input[name="${missing.code}"]`).focus();
       return;
