@@ -5,6 +5,7 @@ import os
 import subprocess
 import sys
 import time
+from contextlib import contextmanager
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -67,6 +68,18 @@ def sign_in_to_app(page, username="patient"):
     # The worker precaches the shell before it takes control: on a loaded 2-core box that took
     # more than 15 s once (the whole suite, with other browser tests beside it).
     page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
+
+
+@contextmanager
+def signed_in_phone(browser, live_server):
+    """A 360 px phone with the patient signed in to the app; the context is closed afterwards."""
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    try:
+        page = watch(context.new_page())
+        sign_in_to_app(page)
+        yield page
+    finally:
+        context.close()
 
 
 def synced(page, timeout=20000):

@@ -19,6 +19,7 @@ from tests.browser.pwa_support import (
     screen,
     service_worker_built,
     sign_in_to_app,
+    signed_in_phone,
     synced,
     watch,
 )
@@ -30,11 +31,8 @@ __all__ = ["service_worker_built"]
 
 @pytest.fixture
 def app(browser, live_server, plan, service_worker_built):
-    context = browser.new_context(base_url=live_server.url, **PHONE)
-    page = watch(context.new_page())
-    sign_in_to_app(page)
-    yield page
-    context.close()
+    with signed_in_phone(browser, live_server) as page:
+        yield page
 
 
 def start_infusion_offline(page):

@@ -6,7 +6,7 @@ import pytest
 
 from ivigapp.reactions.models import Alert, SymptomReport
 from tests.browser.conftest import screenshot
-from tests.browser.pwa_support import PHONE, pending, screen, service_worker_built, sign_in_to_app, synced, watch
+from tests.browser.pwa_support import pending, screen, service_worker_built, signed_in_phone, synced
 from tests.reactions.conftest import NO_RED_FLAGS
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -15,12 +15,9 @@ __all__ = ["service_worker_built"]
 
 @pytest.fixture
 def app(browser, live_server, service_worker_built, plan):
-    context = browser.new_context(base_url=live_server.url, **PHONE)
-    page = watch(context.new_page())
-    sign_in_to_app(page)
-    screen(page, "#/unwell")
-    yield page
-    context.close()
+    with signed_in_phone(browser, live_server) as page:
+        screen(page, "#/unwell")
+        yield page
 
 
 def tap(page, code, answer):
