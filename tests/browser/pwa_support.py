@@ -11,6 +11,7 @@ from urllib.parse import urlparse
 
 import pytest
 from django.conf import settings
+from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
 from tests.conftest import PASSWORD
 
@@ -58,16 +59,38 @@ def watch(page):
     return page
 
 
-def sign_in_to_app(page, username="patient"):
+def sign_in_to_app(page, username="patient", controlled=True):
+    """Signs in, waits for the first sync and (unless told not to) for the service worker to
+    control the page; if it never does, the failure says how far its install got."""
     page.goto("/accounts/login/?next=/app/")
     page.fill("#id_username", username)
     page.fill("#id_password", PASSWORD)
     page.click("button[type=submit]")
     page.wait_for_url(lambda url: urlparse(url).path == "/app/")
     synced(page)
+    if not controlled:
+        return
     # The worker precaches the shell before it takes control: on a loaded 2-core box that took
     # more than 15 s once (the whole suite, with other browser tests beside it).
-    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
+    try:
+        page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=30000)
+    except PlaywrightTimeoutError:
+        where = page.evaluate(WORKER_STATE)
+        pytest.fail(f"the service worker did not take control of the page in 30 s: {where}")
+
+
+# How far the service worker got, for a failure message.
+WORKER_STATE = """async () => {
+    const registration = await navigator.serviceWorker.getRegistration("/app/");
+    const worker = (w) => (w ? w.state : null);
+    return {
+        offlineState: window.ivigapp.offlineState(),
+        registration: Boolean(registration),
+        installing: worker(registration && registration.installing),
+        waiting: worker(registration && registration.waiting),
+        active: worker(registration && registration.active),
+    };
+}"""
 
 
 @contextmanager

@@ -14,6 +14,7 @@ import * as settings from "./settings.js";
 import * as reminders from "./reminders.js";
 import * as syncstatus from "./syncstatus.js";
 import * as welcome from "./welcome.js";
+import { currentRegistration, offlineState, registerWorker } from "./worker.js";
 
 const ROUTES = {
   "": home,
@@ -196,9 +197,9 @@ function showBanner(text, action) {
   banner.classList.toggle("visible", Boolean(text));
 }
 
-// Service worker: precaches the shell and modules. A new version waits until the patient
-// chooses to reload (or the server demands it with 426); the outbox lives in IndexedDB, which
-// the worker never touches, so an update cannot lose an entry.
+// Service worker (worker.js): precaches the shell and modules. A new version waits until the
+// patient chooses to reload (or the server demands it with 426); the outbox lives in IndexedDB,
+// which the worker never touches, so an update cannot lose an entry.
 let updating = false;
 
 function applyUpdate(worker) {
@@ -206,45 +207,30 @@ function applyUpdate(worker) {
   worker.postMessage({ type: "SKIP_WAITING" });
 }
 
-async function registerWorker() {
-  if (!("serviceWorker" in navigator)) return null;
+function offerUpdate(worker) {
+  if (status().phase === "update") {
+    applyUpdate(worker);
+    return;
+  }
+  showBanner(
+    gettext("A new version of the app is ready."),
+    h("button", { type: "button", class: "secondary", id: "update-now", onclick: () => applyUpdate(worker) }, gettext("Update now")),
+  );
+}
+
+if ("serviceWorker" in navigator) {
   // Reload only when the patient (or a 426) asked for the new version, not when the very first
   // worker takes control of a page that is already running.
   navigator.serviceWorker.addEventListener("controllerchange", () => {
     if (updating) location.reload();
   });
-  try {
-    const registration = await navigator.serviceWorker.register("/sw.js", { scope: "/app/" });
-    const offer = (worker) => {
-      if (status().phase === "update") {
-        applyUpdate(worker);
-        return;
-      }
-      showBanner(
-        gettext("A new version of the app is ready."),
-        h("button", { type: "button", class: "secondary", id: "update-now", onclick: () => applyUpdate(worker) }, gettext("Update now")),
-      );
-    };
-    if (registration.waiting && navigator.serviceWorker.controller) offer(registration.waiting);
-    registration.addEventListener("updatefound", () => {
-      const worker = registration.installing;
-      worker.addEventListener("statechange", () => {
-        if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
-      });
-    });
-    return registration;
-  } catch (error) {
-    console.warn("service worker not registered", error);
-    return null;
-  }
 }
-
-let registration = null;
 
 onStatus(async (state) => {
   await updateChip();
   if (state.phase === "update") {
     showBanner(gettext("This app must be updated before it can send your entries."));
+    const registration = currentRegistration();
     if (registration && registration.waiting) applyUpdate(registration.waiting);
     else if (registration) registration.update().catch(() => {});
   }
@@ -265,7 +251,7 @@ window.addEventListener("offline", updateChip);
 async function boot() {
   await db.open();
   await loadLanguage();
-  registration = await registerWorker();
+  await registerWorker(offerUpdate);
   await render();
   await startSync();
   // The first sign-in on this phone brings the profile: its language may differ.
@@ -276,5 +262,5 @@ async function boot() {
 }
 
 // For the browser tests and for support: no data, only the sync state.
-window.ivigapp = { syncNow, status, pendingCount };
+window.ivigapp = { syncNow, status, pendingCount, offlineState };
 boot();

@@ -4,6 +4,7 @@ import { format, formatDateTime, gettext, h, ngettext, relativeTime } from "./do
 import { db, getMeta, pendingCount, rowOf, rowsOf, write } from "./store.js";
 import { status, syncNow } from "./sync.js";
 import { ENDED } from "./data.js";
+import { offlineState, onOfflineState } from "./worker.js";
 
 // Tables and fields a patient can still change on this phone (the server's update serializers).
 const EDITABLE = {
@@ -102,6 +103,22 @@ async function conflictItem(conflict, ctx, resolved) {
   );
 }
 
+// Whether the app itself is saved on this phone, so that it opens with no connection.
+function offlineReady(state) {
+  const texts = {
+    ready: gettext("Yes"),
+    installing: gettext("Not yet: saving the app on this phone"),
+    retrying: gettext("Not yet: the download stopped. The app tries again, and at once when you are back online."),
+    unsupported: gettext("No: this browser cannot keep the app"),
+  };
+  return texts[state];
+}
+
+onOfflineState((state) => {
+  const cell = document.getElementById("offline-ready");
+  if (cell) cell.textContent = offlineReady(state);
+});
+
 function messages(detail) {
   return Object.entries(detail || {}).map(([name, list]) => `${fieldLabel(name)}: ${[].concat(list).join(" ")}`);
 }
@@ -130,6 +147,8 @@ export async function render(ctx) {
       h("dd", {}, last ? `${relativeTime(last)} (${formatDateTime(last, ctx.me.timezone)})` : gettext("never")),
       h("dt", {}, gettext("Connection")),
       h("dd", {}, navigator.onLine && state.phase !== "offline" ? gettext("Online") : gettext("Offline")),
+      h("dt", {}, gettext("Opens without a connection")),
+      h("dd", { id: "offline-ready" }, offlineReady(offlineState())),
     ),
     now,
     h("h2", {}, gettext("Needs your choice")),
