@@ -67,6 +67,9 @@ def _safe_cell(text: str) -> str:
 
 def _report_text(report: SymptomReport) -> str:
     flags = ",".join(report.red_flags()) or "none"
+    unanswered = ",".join(report.unanswered())
+    if unanswered:  # sent from the emergency advice before every question was answered
+        flags += f" not_answered={unanswered}"
     symptoms = ",".join(f"{code}:{entry.get('severity', 0)}" for code, entry in sorted(report.symptoms.items()))
     decision = getattr(report, "decision", None)
     triage = f"{decision.primary_rule_id}/{decision.level}" if decision else ""

@@ -121,7 +121,9 @@ def test_the_fhir_bundle_validates_as_r4(client, nurse, episode):
     assert administration.dosage.rateQuantity.value == 140.0
 
 
-def test_an_unanswered_red_flag_question_is_left_out_of_the_fhir_response(client, nurse, episode):
+def test_an_unanswered_red_flag_question_is_left_out_of_the_fhir_response_and_named_on_the_nurse_pages(
+    client, nurse, episode
+):
     from fhir.resources.R4B.bundle import Bundle
 
     report(episode, 47, red_flag_answers={**dict.fromkeys(NO_RED_FLAGS), "RF_AIRWAY": True})
@@ -139,6 +141,14 @@ def test_an_unanswered_red_flag_question_is_left_out_of_the_fhir_response(client
     page = client.get(reverse("reactions:patient", args=[episode.patient_id])).content.decode()
     unanswered = ", ".join(code for code in NO_RED_FLAGS if code != "RF_AIRWAY")
     assert f"Red flags: RF_AIRWAY · Not answered: {unanswered}" in page
+    # So do the infusion's timeline and the CSV.
+    timeline = client.get(reverse("reactions:timeline", args=[episode.pk])).content.decode()
+    assert f"RF_AIRWAY · Not answered: {unanswered}" in timeline
+    rows = csv.DictReader(
+        io.StringIO(client.get(reverse("reactions:diary_csv", args=[episode.patient_id])).content.decode())
+    )
+    reaction = next(row for row in rows if row["entry"] == "reaction")
+    assert f"red_flags=RF_AIRWAY not_answered={unanswered.replace(', ', ',')} " in reaction["detail"]
 
 
 def test_the_csv_lists_every_event_in_time_order_and_defuses_formulas(client, nurse, episode):
