@@ -5,8 +5,10 @@ import { ask, format, gettext, h, ngettext } from "./dom.js";
 import { pushDisable } from "./reminders.js";
 import { pendingCount, wipe } from "./store.js";
 import { csrfToken, stopSync, syncNow } from "./sync.js";
+import { stopWorker } from "./worker.js";
 
 export async function deviceWipe() {
+  stopWorker();
   await wipe();
   if (window.caches) {
     for (const key of await caches.keys()) await caches.delete(key);

@@ -29,6 +29,7 @@ function setState(next) {
 }
 
 function tryAgainLater() {
+  if (stopped) return;
   setState("retrying");
   clearTimeout(timer);
   timer = setTimeout(install, pause);
@@ -45,23 +46,37 @@ function follow(registration, worker, offer) {
   worker.addEventListener("statechange", () => {
     if (worker.state === "installed" && navigator.serviceWorker.controller) offer(worker);
     if (worker.state === "activated") setState("ready");
-    if (worker.state === "redundant" && !registration.active && !registration.waiting && !registration.installing) tryAgainLater();
+    if (worker.state !== "redundant") return;
+    // Browsers differ in whether `installing` still names this worker when it turns redundant.
+    const others = [registration.installing, registration.waiting, registration.active].filter((w) => w && w !== worker && w.state !== "redundant");
+    if (!others.length) tryAgainLater();
   });
 }
 
 let offerUpdate = () => {};
+let stopped = false;
+
+// Signing out removes the worker and its caches: no retry may bring them back afterwards.
+export function stopWorker() {
+  stopped = true;
+  clearTimeout(timer);
+  timer = null;
+}
 
 async function install() {
   clearTimeout(timer);
   timer = null;
+  if (stopped) return null;
   setState("installing");
   let registration;
   try {
     registration = await navigator.serviceWorker.register("/sw.js", { scope: "/app/" });
   } catch (error) {
-    // Offline, or sw.js itself did not arrive.
     console.warn("service worker not registered", error);
-    tryAgainLater();
+    // A TypeError is a failed download of sw.js (offline, a dropped connection, a server error):
+    // worth trying again. Anything else (storage blocked, say) will not change by waiting.
+    if (error instanceof TypeError) tryAgainLater();
+    else setState("unsupported");
     return null;
   }
   if (registration !== current) {
