@@ -5,6 +5,7 @@ sw.js is deployed (another cache name, as any new build has other revisions); th
 update, the patient takes it, the page reloads under the new worker, and once the server accepts
 pushes again every waiting entry arrives exactly once."""
 
+import time
 import uuid
 
 import pytest
@@ -79,6 +80,40 @@ def test_a_service_worker_update_with_a_full_outbox_loses_nothing(browser, live_
     synced(page)
     assert MutationLog.objects.filter(result="applied").count() == 4
     assert MedicationDose.objects.filter(drug="paracetamol").count() == 1
+    assert page.problems == []
+    context.close()
+
+
+def test_the_app_opens_at_once_while_an_update_is_still_downloading(browser, live_server, plan, new_build):
+    """The browser queues the page's register() behind an update still installing; the first
+    screen must not wait for it (a slow phone network can take minutes)."""
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    page = watch(context.new_page())
+    sign_in_to_app(page)
+    held = []
+
+    def hold_the_new_workers_download(route):
+        if route.request.service_worker is not None:
+            held.append(route)
+        else:
+            route.continue_()
+
+    new_build()
+    context.route("**/static/css/app.css*", hold_the_new_workers_download)
+    page.evaluate("() => navigator.serviceWorker.getRegistration('/app/').then((r) => r.update())")
+    page.wait_for_function("() => navigator.serviceWorker.getRegistration('/app/').then((r) => Boolean(r.installing))")
+    deadline = time.monotonic() + 15
+    while not held:
+        assert time.monotonic() < deadline, "the new worker never asked for the stylesheet"
+        page.wait_for_timeout(100)
+
+    page.reload()
+    page.wait_for_selector("#main h1", timeout=20000)  # while the download is still held
+    assert page.evaluate("() => document.getElementById('main').dataset.screen") == "home"
+    assert len(held) == 1
+
+    held.pop().continue_()
+    page.wait_for_selector("#update-now", timeout=15000)  # the update is still offered
     assert page.problems == []
     context.close()
 

@@ -251,7 +251,9 @@ window.addEventListener("offline", updateChip);
 async function boot() {
   await db.open();
   await loadLanguage();
-  await registerWorker(offerUpdate);
+  // Not awaited: the browser queues register() behind an update still downloading, and the
+  // first screen must not wait for that on a slow connection.
+  registerWorker(offerUpdate);
   await render();
   await startSync();
   // The first sign-in on this phone brings the profile: its language may differ.
