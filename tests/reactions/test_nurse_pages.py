@@ -1,6 +1,7 @@
 import csv
 import io
 import json
+import re
 from datetime import timedelta
 from decimal import Decimal
 
@@ -72,7 +73,8 @@ def test_every_patient_page_works_and_is_audited_for_the_assigned_nurse(client, 
     assert {"patient.view", "episode.timeline", "episode.summary", "export.csv", "export.fhir"} <= actions
 
 
-def test_onset_at_47_minutes_during_step_3_lands_in_step_3_on_the_chart(plan, weighed_patient):
+def charted_episode(plan, weighed_patient):
+    """A finished 2-hour infusion with four rate steps, a pause and a reaction at 47 minutes."""
     user = weighed_patient.user
     start = timezone.now() - timedelta(hours=3)
     ep = services.episode_schedule(actor=user, patient=weighed_patient, plan=plan, scheduled_start=start)
@@ -84,7 +86,11 @@ def test_onset_at_47_minutes_during_step_3_lands_in_step_3_on_the_chart(plan, we
     pause = services.pause_start(actor=user, episode=ep, paused_at=start + timedelta(minutes=50))
     services.pause_end(actor=user, pause=pause, resumed_at=start + timedelta(minutes=60))
     services.episode_end(actor=user, episode=ep, ended_at=start + timedelta(minutes=120), status="complete")
-    r = report(ep, 47, symptoms={"CHILLS": {"severity": 1}})
+    return ep, report(ep, 47, symptoms={"CHILLS": {"severity": 1}})
+
+
+def test_onset_at_47_minutes_during_step_3_lands_in_step_3_on_the_chart(plan, weighed_patient):
+    ep, r = charted_episode(plan, weighed_patient)
     assert (r.minutes_since_start, r.rate_step_at_onset) == (47, 3)
     data = episode_timeline(ep)
     chart = timeline_layout(ep, data, cap_ml_h=Decimal("240"))
@@ -95,6 +101,22 @@ def test_onset_at_47_minutes_during_step_3_lands_in_step_3_on_the_chart(plan, we
     assert marker["x"] == pytest.approx(48 + 576 * 47 / 120, abs=0.1)
     assert chart["pauses"][0]["x0"] == pytest.approx(48 + 576 * 50 / 120, abs=0.1)
     assert step3.y < next(s for s in chart["segments"] if s.step_no == 2).y, "a higher rate is drawn higher"
+
+
+@pytest.mark.parametrize("language", ["en", "es", "fr", "ar"])
+def test_the_chart_is_drawn_with_plain_numbers_in_every_language(client, nurse, plan, weighed_patient, language):
+    # es, fr and ar write decimals with a comma, which SVG cannot read: the chart fell apart.
+    ep, _report = charted_episode(plan, weighed_patient)
+    client.force_login(nurse)
+    client.cookies["django_language"] = language
+    for name in ("reactions:timeline", "reactions:summary"):
+        page = client.get(reverse(name, args=[ep.pk])).content.decode()
+        svg = page[page.index("<svg class=\"timeline-chart\"") : page.index("</svg>")]
+        numbers = re.findall(r'\s(?:x|y|x1|y1|x2|y2|cx|cy|width|height)="([^"]*)"', svg)
+        assert len(numbers) > 40
+        assert all(re.fullmatch(r"-?\d+(\.\d+)?", n) for n in numbers), (name, language, numbers)
+        viewbox = re.search(r'viewBox="([^"]*)"', svg).group(1)
+        assert re.fullmatch(r"0 0 \d+(\.\d+)? \d+(\.\d+)?", viewbox)
 
 
 def test_the_fhir_bundle_validates_as_r4(client, nurse, episode):
