@@ -111,7 +111,7 @@ def test_the_chart_is_drawn_with_plain_numbers_in_every_language(client, nurse, 
     client.cookies["django_language"] = language
     for name in ("reactions:timeline", "reactions:summary"):
         page = client.get(reverse(name, args=[ep.pk])).content.decode()
-        svg = page[page.index("<svg class=\"timeline-chart\"") : page.index("</svg>")]
+        svg = page[page.index('<svg class="timeline-chart"') : page.index("</svg>")]
         numbers = re.findall(r'\s(?:x|y|x1|y1|x2|y2|cx|cy|width|height)="([^"]*)"', svg)
         assert len(numbers) > 40
         assert all(re.fullmatch(r"-?\d+(\.\d+)?", n) for n in numbers), (name, language, numbers)
