@@ -158,6 +158,7 @@ LANGUAGES = [
 ]
 LOCALE_PATHS = [BASE_DIR / "locale"]
 TIME_ZONE = "UTC"
+FORMAT_MODULE_PATH = ["ivigapp.formats"]
 USE_I18N = True
 USE_TZ = True
 

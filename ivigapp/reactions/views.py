@@ -16,6 +16,7 @@ from django.views.decorators.http import require_POST
 
 from ivigapp.audit.services import audit_record, audit_record_many, audit_record_select
 from ivigapp.patients.access import access_patient, patients_for
+from ivigapp.patients.models import Patient
 from ivigapp.patients.roles import ROLE_ADMIN, ROLE_NURSE, user_role
 from ivigapp.protocols.content.selectors import advice_texts
 from ivigapp.reactions import exports, services
@@ -132,7 +133,14 @@ def patient_page(request, patient_id):
         "grades": range(1, 6),
         "suspected_types": ReactionReview.SuspectedType.choices,
     }
-    return render(request, "reactions/patient.html", context)
+    return _in_patient_zone(request, "reactions/patient.html", context, patient)
+
+
+def _in_patient_zone(request, template, context, patient):
+    """Renders a page about one patient with every time in the patient's own time zone, which the
+    page names: the nurse and the patient then talk about the same clock."""
+    with timezone.override(patient.timezone):
+        return render(request, template, {**context, "zone": patient.timezone})
 
 
 def _recent_reminders(patient):
@@ -173,32 +181,33 @@ def reaction_review(request, report_id):
     return redirect("reactions:patient", patient_id=patient.pk)
 
 
-def _episode_for(request, episode_id, action) -> InfusionEpisode:
+def _episode_for(request, episode_id, action) -> tuple[InfusionEpisode, Patient]:
     episode = InfusionEpisode.objects.filter(pk=episode_id, deleted=False).select_related("plan__product").first()
-    access_patient(request.user, episode.patient_id if episode else episode_id, action=action)
+    patient = access_patient(request.user, episode.patient_id if episode else episode_id, action=action)
     if user_role(request.user) != ROLE_NURSE:
         raise Http404
-    return episode
+    return episode, patient
 
 
 @login_required
 def timeline(request, episode_id):
-    episode = _episode_for(request, episode_id, "episode.timeline")
+    episode, patient = _episode_for(request, episode_id, "episode.timeline")
     data = episode_timeline(episode)
     cap = data["rates"][-1].cap_ml_h if data["rates"] else None
-    return render(
+    return _in_patient_zone(
         request,
         "reactions/timeline.html",
         {"episode": episode, "data": data, "chart": timeline_layout(episode, data, cap_ml_h=cap)},
+        patient,
     )
 
 
 @login_required
 def summary(request, episode_id):
-    episode = _episode_for(request, episode_id, "episode.summary")
+    episode, patient = _episode_for(request, episode_id, "episode.summary")
     data = episode_timeline(episode)
     cap = data["rates"][-1].cap_ml_h if data["rates"] else None
-    return render(
+    return _in_patient_zone(
         request,
         "reactions/summary.html",
         {
@@ -207,6 +216,7 @@ def summary(request, episode_id):
             "chart": timeline_layout(episode, data, cap_ml_h=cap),
             "printed_at": timezone.now(),
         },
+        patient,
     )
 
 

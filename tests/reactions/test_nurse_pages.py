@@ -4,6 +4,7 @@ import json
 import re
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.urls import reverse
@@ -117,6 +118,28 @@ def test_the_chart_is_drawn_with_plain_numbers_in_every_language(client, nurse, 
         assert all(re.fullmatch(r"-?\d+(\.\d+)?", n) for n in numbers), (name, language, numbers)
         viewbox = re.search(r'viewBox="([^"]*)"', svg).group(1)
         assert re.fullmatch(r"0 0 \d+(\.\d+)? \d+(\.\d+)?", viewbox)
+
+
+def test_nurse_pages_show_times_in_the_patients_zone_and_say_so(client, nurse, episode):
+    patient = episode.patient
+    patient.timezone = "Asia/Kolkata"  # UTC+05:30 all year: no page can show it by chance
+    patient.save(update_fields=["timezone"])
+    r = report(episode, 47, symptoms={"HEADACHE": {"severity": 1}})
+
+    def shown(moment, zone):
+        local = moment.astimezone(ZoneInfo(zone))
+        return f"{local.day} {local:%b %Y, %H:%M}"
+
+    client.force_login(nurse)
+    for name, arg, moment in (
+        ("reactions:patient", patient.pk, r.onset_at),
+        ("reactions:timeline", episode.pk, episode.started_at),
+        ("reactions:summary", episode.pk, episode.started_at),
+    ):
+        page = client.get(reverse(name, args=[arg])).content.decode()
+        assert "Times are the patient's local time (Asia/Kolkata)." in page, name
+        assert shown(moment, "Asia/Kolkata") in page, name
+        assert shown(moment, "UTC") not in page, name
 
 
 def test_the_fhir_bundle_validates_as_r4(client, nurse, episode):
