@@ -3,6 +3,7 @@ finds no WCAG 2.2 A/AA violation, nothing scrolls sideways, and a screenshot of 
 var/screenshots/ for people to look at."""
 
 from datetime import timedelta
+from decimal import Decimal
 
 import pytest
 from django.utils import timezone
@@ -69,6 +70,14 @@ def history(episode, admin_user, nurse):
     alert = Alert.objects.get(report=report)
     services.alert_acknowledge(actor=nurse, alert=alert)
     services.alert_annotate(actor=nurse, alert=alert, text="I will call you in ten minutes.")
+    # A pump rate above the cap raises an alert with no report of the patient's; the nurse's note
+    # on it belongs in the diary all the same.
+    too_fast = services.rate_change_record(
+        actor=user, episode=episode, at=episode.started_at + timedelta(minutes=90), rate_ml_h=Decimal("999")
+    )
+    cap_alert = Alert.objects.get(source=Alert.Source.RATE_CAP, episode=episode)
+    assert too_fast.exceeds_cap and cap_alert.report_id is None
+    services.alert_annotate(actor=nurse, alert=cap_alert, text="Please keep the pump at the step I gave you.")
     services.episode_end(actor=user, episode=episode, ended_at=timezone.now() - timedelta(minutes=1), status="complete")
     return patient
 
@@ -93,7 +102,8 @@ def test_every_screen_passes_axe_at_360_px(browser, live_server, history, servic
     check(page, "checks", language)
     screen(page, "#/diary")
     page.wait_for_selector(".receipt-seen")
-    assert page.locator(".nurse-note").count() == 1
+    assert page.locator(".nurse-note").count() == 2
+    assert "Please keep the pump at the step I gave you." in page.locator(".nurse-message").inner_text()
     check(page, "diary", language)
     screen(page, "#/content")
     page.wait_for_selector(".link-list a")

@@ -1,5 +1,6 @@
 // The diary: every infusion with its rate steps, vials, medicines and reaction reports, each with
-// its sync badge, and the nurse's receipts ("Your nurse has seen this", the nurse's notes).
+// its sync badge, and the nurse's receipts ("Your nurse has seen this", the nurse's notes, also on
+// alerts the patient did not report, such as a rate above the cap).
 import { episodes, partsOf } from "./data.js";
 import { badge, format, formatDateTime, formatNumber, gettext, h } from "./dom.js";
 import { badges, rowsOf } from "./store.js";
@@ -17,6 +18,9 @@ function statusLabel(status) {
   return labels[status] || status;
 }
 
+// The nurse writes in their own language: the note's direction follows its text.
+const nurseNote = (note) => h("blockquote", { class: "nurse-note" }, h("p", { class: "hint" }, gettext("Note from your nurse:")), h("p", { dir: "auto" }, note.text));
+
 function receipts(report, alerts, notes, tz) {
   const mine = alerts.filter((alert) => alert.report_id === report.id);
   return mine.map((alert) =>
@@ -30,9 +34,36 @@ function receipts(report, alerts, notes, tz) {
           : null,
       notes
         .filter((note) => note.alert_id === alert.id)
-        .map((note) => h("blockquote", { class: "nurse-note" }, h("p", { class: "hint" }, gettext("Note from your nurse:")), h("p", {}, note.text))),
+        .map(nurseNote),
     ),
   );
+}
+
+// What an alert without a report of the patient's was about (a rate above the cap, a missed
+// check-in, ...): the nurse's notes on it belong in the diary too.
+function alertTopic(source) {
+  const topics = {
+    rate_cap: gettext("About the drip rate"),
+    missed_check: gettext("About a missed check-in"),
+    weight_change: gettext("About your weight"),
+    readiness: gettext("About your pre-infusion checklist"),
+  };
+  return topics[source] || gettext("From your nurse");
+}
+
+function nurseMessages(alerts, notes) {
+  return alerts
+    .filter((alert) => notes.some((note) => note.alert_id === alert.id))
+    .map((alert) =>
+      h(
+        "li",
+        { class: "entry nurse-message" },
+        h("p", { class: "entry-title" }, alertTopic(alert.source)),
+        notes
+          .filter((note) => note.alert_id === alert.id)
+          .map(nurseNote),
+      ),
+    );
 }
 
 function reportItem(report, ctx, badgeOf, alerts, notes) {
@@ -62,6 +93,7 @@ export async function render(ctx) {
     const [rates, vials, medicines, drinks] = await Promise.all(["rate_change", "vial", "medication", "hydration"].map((table) => partsOf(table, episode.id)));
     rates.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
     const own = reports.filter((report) => report.episode_id === episode.id);
+    const ownMessages = nurseMessages(alerts.filter((alert) => !alert.report_id && alert.episode_id === episode.id), notes);
     cards.push(
       h(
         "li",
@@ -87,12 +119,18 @@ export async function render(ctx) {
           ? h("ul", { class: "entries", "aria-label": gettext("Drinks") }, drinks.map((drink) => h("li", {}, format(gettext("Drink: %(ml)s mL"), { ml: drink.volume_ml }), " ", badge(badgeOf(drink)))))
           : null,
         own.length ? h("ul", { class: "entries" }, own.map((report) => reportItem(report, ctx, badgeOf, alerts, notes))) : null,
+        ownMessages.length ? h("ul", { class: "entries" }, ownMessages) : null,
       ),
     );
   }
   const loose = reports.filter((report) => !report.episode_id || !all.some((episode) => episode.id === report.episode_id));
+  const looseMessages = nurseMessages(
+    alerts.filter((alert) => !alert.report_id && (!alert.episode_id || !all.some((episode) => episode.id === alert.episode_id))),
+    notes,
+  );
   return [
     h("h1", {}, gettext("Diary")),
+    looseMessages.length ? [h("h2", {}, gettext("From your nurse")), h("ul", { class: "entries" }, looseMessages)] : null,
     loose.length ? [h("h2", {}, gettext("Symptom reports")), h("ul", { class: "entries" }, loose.map((report) => reportItem(report, ctx, badgeOf, alerts, notes)))] : null,
     cards.length ? h("ul", { class: "cards" }, cards) : h("p", {}, gettext("Nothing in your diary yet.")),
   ];
