@@ -57,6 +57,16 @@ class Reminder(models.Model):
         SUPPRESSED = "suppressed", _("Not needed")
         CANCELLED = "cancelled", _("Cancelled")
 
+    # Why a due reminder was not sent (suppressed_reason).
+    SUPPRESSED_REASONS = {
+        "infusion_cancelled": _("the infusion was cancelled"),
+        "acknowledged": _("marked done in the app"),
+        "premeds_logged": _("premedication already logged"),
+        "already_started": _("the infusion had started"),
+        "check_done": _("check-in already answered"),
+        "too_late": _("too late to be useful"),
+    }
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     patient = models.ForeignKey(Patient, on_delete=models.CASCADE, related_name="reminders")
     episode = models.ForeignKey("reactions.InfusionEpisode", on_delete=models.CASCADE, related_name="reminders")
@@ -81,6 +91,9 @@ class Reminder(models.Model):
 
     def __str__(self):
         return f"{self.kind} at {self.due_at:%Y-%m-%d %H:%M}"
+
+    def suppressed_reason_label(self) -> str:
+        return str(self.SUPPRESSED_REASONS.get(self.suppressed_reason, self.suppressed_reason))
 
 
 class PushSubscription(models.Model):

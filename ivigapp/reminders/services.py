@@ -127,8 +127,17 @@ def quiet_hours_set(*, actor, patient, start, end) -> ReminderPreference:
     return preference
 
 
-def _suppressions(reminders: list[Reminder]) -> dict:
-    """Reminder id -> why it is no longer needed, for the reminders whose subject is already logged.
+# A reminder dispatched this long after its time (and its window), say after the beat was down
+# or for an infusion entered after the fact, is about something past and would arrive at any hour
+# of the night: it is not sent.
+TOO_LATE = timedelta(hours=12)
+# Reminders about getting ready: pointless once the infusion has started (premedication included:
+# a reminder to take it after the start could make a patient who forgot to log it take it twice).
+BEFORE_THE_START = ("hydration_day_before", "hydration_morning", "premedication", "infusion_start")
+
+
+def _suppressions(reminders: list[Reminder], now: datetime) -> dict:
+    """Reminder id -> why it is no longer needed: its subject is already logged, or it is too late.
     One query for the completed checks of the whole batch, none when the batch has no checks."""
     check_episodes = [r.episode_id for r in reminders if r.kind.startswith("check_")]
     checks_done = set()
@@ -148,10 +157,12 @@ def _suppressions(reminders: list[Reminder]) -> dict:
             reasons[reminder.pk] = "acknowledged"
         elif reminder.kind == "premedication" and episode.premeds_taken:
             reasons[reminder.pk] = "premeds_logged"
-        elif reminder.kind in ("hydration_day_before", "hydration_morning", "infusion_start") and episode.started_at:
+        elif reminder.kind in BEFORE_THE_START and episode.started_at:
             reasons[reminder.pk] = "already_started"
         elif (reminder.episode_id, kinds.get(reminder.kind)) in checks_done:
             reasons[reminder.pk] = "check_done"
+        elif now - reminder.due_at > TOO_LATE + timedelta(minutes=reminder.window_minutes):
+            reasons[reminder.pk] = "too_late"
     return reasons
 
 
@@ -186,7 +197,7 @@ def reminders_dispatch(*, now: datetime | None = None, limit: int = 1000) -> int
         if connection.features.has_select_for_update_skip_locked:
             due = due.select_for_update(skip_locked=True, of=("self",))
         reminders = list(due[:limit])
-        suppressed = _suppressions(reminders)
+        suppressed = _suppressions(reminders, now)
         for reason in sorted(set(suppressed.values())):
             Reminder.objects.filter(pk__in=[pk for pk, why in suppressed.items() if why == reason]).update(
                 status=Reminder.Status.SUPPRESSED, suppressed_reason=reason

@@ -383,6 +383,20 @@ def test_the_reminder_screens_pass_axe_at_360_px(app, upcoming, language):
     assert page.problems == []
 
 
+def test_a_reminder_too_late_to_be_sent_says_so_on_the_phone(app, plan):
+    patient = plan.patient
+    start = timezone.now() + timedelta(days=2)
+    episode = diary.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
+    reminder = Reminder.objects.get(episode=episode, kind="hydration_day_before")
+    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(hours=13))
+    services.reminders_dispatch()
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.suppressed_reason) == ("suppressed", "too_late")
+    page = app()  # (home lists only what is coming up; the reminder's own screen says why)
+    screen(page, f"#/reminder/{reminder.pk}", ready=".reminder-state")
+    assert page.locator(".reminder-state").inner_text() == "Not sent: it was too late to be useful."
+
+
 def test_the_reminder_list_is_dated_in_the_patients_zone(app, plan):
     patient = plan.patient
     patient.timezone = "Asia/Dubai"

@@ -110,9 +110,19 @@ async function act(ctx, reminder, action, payload, box) {
   error.textContent = reason ? String(reason) : failureText(new SyncStop(response.status === 403 ? "locked" : "server"));
 }
 
+// Why the server did not send a reminder that came due (Reminder.SUPPRESSED_REASONS).
+function notSentBecause(reason) {
+  const texts = {
+    too_late: gettext("Not sent: it was too late to be useful."),
+    infusion_cancelled: gettext("Not needed: the infusion was cancelled."),
+    already_started: gettext("Not needed: your infusion had already started."),
+  };
+  return texts[reason] || gettext("Not needed: you have already logged this.");
+}
+
 function stateLine(reminder, tz) {
   if (reminder.acknowledged_at) return h("p", { class: "reminder-state reminder-done" }, gettext("Done. Thank you."));
-  if (reminder.status === "suppressed") return h("p", { class: "reminder-state" }, gettext("Not needed: you have already logged this."));
+  if (reminder.status === "suppressed") return h("p", { class: "reminder-state" }, notSentBecause(reminder.suppressed_reason));
   if (reminder.status === "pending" && reminder.snoozed_until) {
     return h("p", { class: "reminder-state" }, format(gettext("Snoozed until %(when)s."), { when: formatDateTime(reminder.snoozed_until, tz) }));
   }
