@@ -3,6 +3,7 @@ import json
 from django import forms
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ivigapp.protocols import services
@@ -59,8 +60,15 @@ class RuleSetForm(forms.ModelForm):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        source = self.instance.rules if self.instance.pk else services.triage_ruleset_v1_document()
-        self.fields["document"].initial = json.dumps(source, indent=1, ensure_ascii=False)
+        self.fields["document"].initial = json.dumps(self._starting_point(), indent=1, ensure_ascii=False)
+
+    def _starting_point(self) -> dict:
+        # A new version starts from the one in use, so that an edit never quietly drops the
+        # changes published since v1.
+        if self.instance.pk:
+            return self.instance.rules
+        current = services.triage_ruleset_current()
+        return current.rules if current else services.triage_ruleset_v1_document()
 
     def clean_document(self):
         try:
@@ -80,8 +88,22 @@ class TriageRuleSetAdmin(admin.ModelAdmin):
 
     form = RuleSetForm
     list_display = ["version", "status", "author", "approved_by", "published_at"]
-    readonly_fields = ["version", "status", "author", "approved_by", "approved_at", "published_at"]
+    readonly_fields = ["version", "status", "author", "approved_by", "approved_at", "published_at", "rules_shown"]
     actions = ["submit", "approve", "publish"]
+
+    def get_readonly_fields(self, request, obj=None):
+        # An existing version is read, never edited: its rules as indented JSON. A new one is
+        # written in the form's document field.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj else [f for f in fields if f != "rules_shown"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if f != "document"] if obj else fields
+
+    @admin.display(description=_("rule set (JSON)"))
+    def rules_shown(self, obj):
+        return format_html('<pre class="rules-json">{}</pre>', json.dumps(obj.rules, indent=1, ensure_ascii=False))
 
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)

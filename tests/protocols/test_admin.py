@@ -39,3 +39,26 @@ def test_the_approve_action_refuses_the_author_and_accepts_a_second_person(clien
     client.post(CHANGELIST, {"action": "approve", "_selected_action": [ruleset.pk]})
     ruleset.refresh_from_db()
     assert ruleset.status == "approved"
+
+
+def publish(document, author, approver):
+    ruleset = services.triage_ruleset_draft(author=author, document=document)
+    services.triage_ruleset_submit(actor=author, ruleset=ruleset)
+    services.triage_ruleset_approve(actor=approver, ruleset=ruleset)
+    return services.triage_ruleset_publish(actor=approver, ruleset=ruleset)
+
+
+def test_a_new_draft_starts_from_the_published_rule_set_which_reads_as_json(client, admin_user, roles):
+    approver = make_staff("approver", "clinical_admin")
+    publish(services.triage_ruleset_v1_document(), admin_user, approver)
+    changed = services.triage_ruleset_v1_document()
+    changed["rules"][0]["advice"] = [*changed["rules"][0]["advice"], "ADV_CALL_NURSE_NOW"]
+    v2 = publish(changed, admin_user, approver)
+    client.force_login(admin_user)
+
+    form = client.get(CHANGELIST + "add/").context["adminform"].form
+    assert json.loads(form.fields["document"].initial) == changed  # not v1: v2's change is kept
+
+    page = client.get(f"{CHANGELIST}{v2.pk}/change/").content.decode()
+    assert '<pre class="rules-json">' in page
+    assert "&quot;ADV_CALL_NURSE_NOW&quot;" in page and "{&#x27;" not in page
