@@ -249,6 +249,9 @@ def test_a_nurse_acknowledges_annotates_and_resolves_from_the_queue(client, nurs
     assert f"alert-{alert.pk}" in page and "level-urgent" in page
     base = f"/nurse/alerts/{alert.pk}/"
     client.post(base + "acknowledge/")
+    # An empty note is refused, and the page says so as an error (it looked like a success: green).
+    refused = client.post(base + "annotate/", {"text": "  "}, follow=True).content.decode()
+    assert '<li class="message error" role="alert"><strong>Not saved:</strong> Write a note.</li>' in refused
     client.post(base + "annotate/", {"text": "Calling you now."})
     client.post(base + "resolve/", {"resolution": "advice_given"})
     alert.refresh_from_db()
