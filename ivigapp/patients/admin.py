@@ -4,6 +4,7 @@ from django.contrib.auth import get_user_model
 from django.utils.translation import gettext_lazy as _
 
 from ivigapp.audit.services import audit_record
+from ivigapp.core.admin import adopt
 from ivigapp.patients import services
 from ivigapp.patients.models import CareAssignment, Patient, Region, RiskProfile
 
@@ -135,7 +136,7 @@ class CareAssignmentAdmin(admin.ModelAdmin):
             created = services.care_team_assign(
                 actor=request.user, nurse=obj.nurse, patient=obj.patient, starts_at=obj.starts_at
             )
-            obj.pk = created.pk
+            adopt(obj, created)
         elif "ends_at" in form.changed_data and obj.ends_at:
             services.care_team_end(actor=request.user, assignment=obj, ends_at=obj.ends_at)
         else:

@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ivigapp.core.admin import adopt
 from ivigapp.protocols import services
 from ivigapp.protocols.content import admin as content_admin  # noqa: F401  (registers the content admin)
 from ivigapp.protocols.models import Product, RateProtocol, TriageRuleSet
@@ -113,7 +114,7 @@ class TriageRuleSetAdmin(admin.ModelAdmin):
 
     def save_model(self, request, obj, form, change):
         created = services.triage_ruleset_draft(author=request.user, document=form.cleaned_data["document"])
-        obj.pk = created.pk
+        adopt(obj, created)
 
     def _run(self, request, queryset, service, done):
         for ruleset in queryset:

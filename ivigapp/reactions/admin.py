@@ -2,6 +2,7 @@ from django import forms
 from django.contrib import admin
 
 from ivigapp.audit.services import audit_record
+from ivigapp.core.admin import adopt
 from ivigapp.reactions import services
 from ivigapp.reactions.models import Plan
 
@@ -59,7 +60,7 @@ class PlanAdmin(admin.ModelAdmin):
             return
         data = {name: form.cleaned_data[name] for name in PlanForm.Meta.fields}
         created = services.plan_create(actor=request.user, **data)
-        obj.pk = created.pk
+        adopt(obj, created)
 
     def has_delete_permission(self, request, obj=None):
         return False

@@ -9,6 +9,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
+from ivigapp.core.admin import adopt
 from ivigapp.protocols.content import services
 from ivigapp.protocols.content.models import ContentItem, ContentTranslation, ContentVersion, translated_languages
 from ivigapp.protocols.models import ApprovalStatus
@@ -91,7 +92,7 @@ class ContentItemAdmin(admin.ModelAdmin):
                 essential=data["essential"],
                 text_format=data["text_format"],
             )
-            obj.pk = created.pk
+            adopt(obj, created)
 
 
 class TranslationForm(forms.ModelForm):
@@ -214,7 +215,7 @@ class ContentVersionAdmin(admin.ModelAdmin):
                 urgent=data["urgent"],
                 note=data["note"],
             )
-            obj.pk = created.pk
+            adopt(obj, created)
         elif obj.status == ApprovalStatus.DRAFT and form.has_changed():
             services.content_version_update(
                 actor=request.user,
