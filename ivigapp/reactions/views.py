@@ -254,4 +254,5 @@ def lots(request):
     if lot:
         audit_record_many(request.user, action="lot.recall", patient_ids=sorted({v.patient_id for v in found}))
         audit_record(request.user, action="lot.search", object_type="lot", object_ids=[lot[:40]])
-    return render(request, "reactions/lots.html", {"lot": lot, "vials": found})
+    count = sum(v.quantity for v in found)
+    return render(request, "reactions/lots.html", {"lot": lot, "vials": found, "vial_count": count})

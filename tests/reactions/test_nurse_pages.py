@@ -120,6 +120,21 @@ def test_the_chart_is_drawn_with_plain_numbers_in_every_language(client, nurse, 
         assert re.fullmatch(r"0 0 \d+(\.\d+)? \d+(\.\d+)?", viewbox)
 
 
+def test_the_infusions_table_shows_the_highest_rate_after_a_step_down(client, nurse, episode):
+    # 35 -> 70 -> 140 mL/h, then slowed to 70 for a reaction: the highest was 140, the last 70.
+    services.rate_change_record(
+        actor=episode.patient.user,
+        episode=episode,
+        at=episode.started_at + timedelta(minutes=90),
+        rate_ml_h=Decimal(70),
+    )
+    client.force_login(nurse)
+    page = client.get(reverse("reactions:patient", args=[episode.patient_id])).content.decode()
+    row = page[page.index(reverse("reactions:timeline", args=[episode.pk])) :]
+    row = row[: row.index("</tr>")]
+    assert re.search(r"<td>140(\.0+)? mL/h</td>", row), row
+
+
 def test_nurse_pages_show_times_in_the_patients_zone_and_say_so(client, nurse, episode):
     patient = episode.patient
     patient.timezone = "Asia/Kolkata"  # UTC+05:30 all year: no page can show it by chance
@@ -217,11 +232,14 @@ def test_lot_recall_finds_the_nurses_patients_and_administrators_find_everyone(
         lot_number="RECALL-1",
         expiry_date=timezone.localdate() + timedelta(days=90),
         vial_size_g=Decimal("10"),
+        quantity=3,
     )
     client.force_login(other_nurse)
     assert episode.patient.display_name not in client.get("/nurse/lots/?lot=recall-1").content.decode()
     client.force_login(nurse)
-    assert episode.patient.display_name in client.get("/nurse/lots/?lot=recall-1").content.decode()
+    page = client.get("/nurse/lots/?lot=recall-1").content.decode()
+    assert episode.patient.display_name in page
+    assert "3 vials of lot recall-1" in page  # vials, not rows: one row of three vials
     client.force_login(admin_user)
     assert episode.patient.display_name in client.get("/nurse/lots/?lot=RECALL-1").content.decode()
     assert AuditEvent.objects.filter(
