@@ -53,6 +53,16 @@ def diary_csv(patient: Patient) -> str:
         rows += [(m.given_at, m.category, f"{m.drug} {m.dose}", m.entered_by) for m in parts["medicines"]]
         rows += [(d.logged_at, "hydration", f"{d.phase} {d.volume_ml} mL", d.entered_by) for d in parts["drinks"]]
         rows += [(r.onset_at, "reaction", _report_text(r), r.entered_by) for r in parts["reports"]]
+        rows += [
+            (
+                v.measured_at,
+                "vitals",
+                f"temp_c={v.temperature_c or ''} heart_rate={v.heart_rate or ''} "
+                f"bp={v.systolic or ''}/{v.diastolic or ''}",
+                v.entered_by,
+            )
+            for v in parts["vitals"]
+        ]
         if episode.ended_at:
             rows.append((episode.ended_at, "end", episode.status, episode.entered_by))
         for moment, entry, detail, who in sorted(rows, key=lambda row: row[0]):

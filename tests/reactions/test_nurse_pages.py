@@ -213,13 +213,23 @@ def test_an_unanswered_red_flag_question_is_left_out_of_the_fhir_response_and_na
 
 def test_the_csv_lists_every_event_in_time_order_and_defuses_formulas(client, nurse, episode):
     report(episode, 47, free_text='=HYPERLINK("http://evil")', symptoms={"HEADACHE": {"severity": 1}})
+    services.vitals_record(
+        actor=episode.patient.user,
+        episode=episode,
+        measured_at=episode.started_at + timedelta(minutes=50),
+        temperature_c=Decimal("37.9"),
+        heart_rate=96,
+        systolic=128,
+        diastolic=82,
+    )
     client.force_login(nurse)
     rows = list(
         csv.DictReader(
             io.StringIO(client.get(reverse("reactions:diary_csv", args=[episode.patient_id])).content.decode())
         )
     )
-    assert [r["entry"] for r in rows] == ["infusion", "rate", "rate", "reaction", "rate"]
+    assert [r["entry"] for r in rows] == ["infusion", "rate", "rate", "reaction", "vitals", "rate"]
+    assert rows[4]["detail"] == "temp_c=37.9 heart_rate=96 bp=128/82"
     assert all(not r["detail"].startswith("=") for r in rows)
 
 
