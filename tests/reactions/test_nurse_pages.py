@@ -120,6 +120,24 @@ def test_the_chart_is_drawn_with_plain_numbers_in_every_language(client, nurse, 
         assert re.fullmatch(r"0 0 \d+(\.\d+)? \d+(\.\d+)?", viewbox)
 
 
+def test_the_patient_page_shows_what_the_patient_reported_in_words(client, nurse, episode):
+    # The nurse grades a reaction from this page: it needs the symptoms, not codes.
+    report(
+        episode,
+        47,
+        red_flag_answers=red_flags("RF_LIMB"),
+        symptoms={"HEADACHE": {"severity": 3, "nrs": 8, "persisting": True}, "CHILLS": {"severity": 1}},
+        temperature_c=Decimal("38.2"),
+        actions_taken=["slowed", "called_nurse"],
+    )
+    client.force_login(nurse)
+    page = client.get(reverse("reactions:patient", args=[episode.patient_id])).content.decode()
+    assert "Urgent signs: Pain, swelling, warmth or redness in one arm or leg" in page
+    assert "Symptoms: Headache: severe, pain 8/10, lasting; Chills or shivering: mild" in page
+    assert "Temperature: 38.2 °C" in page
+    assert "Done by the patient: Slowed the drip; Called the nurse" in page
+
+
 def test_the_infusions_table_shows_the_highest_rate_after_a_step_down(client, nurse, episode):
     # 35 -> 70 -> 140 mL/h, then slowed to 70 for a reaction: the highest was 140, the last 70.
     services.rate_change_record(

@@ -47,6 +47,7 @@ SYMPTOMS = {
     "INFECTION": _("Signs of an infection (cough, sore throat, burning urine)"),
 }
 PAIN_SYMPTOMS = {"HEADACHE", "BACKPAIN", "MYALGIA", "SITE"}
+SEVERITIES = {0: _("none"), 1: _("mild"), 2: _("moderate"), 3: _("severe")}
 
 ACTIONS = {
     "slowed": _("Slowed the drip"),
@@ -100,6 +101,29 @@ class SymptomReport(DiaryRow):
 
     def red_flags(self) -> list[str]:
         return [code for code, answer in self.red_flag_answers.items() if answer is True]
+
+    def red_flag_labels(self) -> list[str]:
+        return [str(RED_FLAGS.get(code, code)) for code in self.red_flags()]
+
+    def symptom_lines(self) -> list[str]:
+        """Each symptom the patient had, in the checklist's words and order: "Headache: severe, pain
+        8/10, lasting"."""
+        lines = []
+        for code in [*(c for c in SYMPTOMS if c in self.symptoms), *(c for c in self.symptoms if c not in SYMPTOMS)]:
+            entry = self.symptoms[code]
+            severity = entry.get("severity", 0)
+            if not severity:
+                continue
+            parts = [str(SEVERITIES.get(severity, severity))]
+            if entry.get("nrs") is not None:
+                parts.append(_("pain %(nrs)s/10") % {"nrs": entry["nrs"]})
+            if entry.get("persisting"):
+                parts.append(str(_("lasting")))
+            lines.append(f"{SYMPTOMS.get(code, code)}: {', '.join(parts)}")
+        return lines
+
+    def action_labels(self) -> list[str]:
+        return [str(ACTIONS.get(code, code)) for code in self.actions_taken]
 
     def unanswered(self) -> list[str]:
         """Red-flag questions left unanswered (the report was sent from the emergency advice), in the
