@@ -64,8 +64,14 @@ def test_the_emergency_advice_shows_at_the_first_yes_and_the_report_can_go_from_
     page.wait_for_timeout(500)
     assert pending(page) == 1
 
+    state = page.locator("#report-state")
+    assert "goes to your nurse as soon as there is a connection" in state.inner_text()
+
     page.context.set_offline(False)
     synced(page)
+    # The screen says when the report has gone (it kept saying "as soon as there is a connection").
+    page.wait_for_function("() => document.getElementById('report-state').dataset.state === 'synced'")
+    assert state.inner_text() == "Sent: your report has reached your nurse."
     report = SymptomReport.objects.get(patient=plan.patient)
     assert report.red_flag_answers == {**dict.fromkeys(NO_RED_FLAGS), "RF_AIRWAY": True}
     assert Alert.objects.get(report=report).level == "emergency"

@@ -6,7 +6,8 @@ import { evaluate } from "../triage.js";
 import { activeEpisode, triageContext } from "./data.js";
 import { adviceBlock, builtinAdvice } from "./content.js";
 import { field, format, gettext, h, pgettext, telLink, uid, yesNo } from "./dom.js";
-import { write } from "./store.js";
+import { badges, write } from "./store.js";
+import { onStatus } from "./sync.js";
 
 // The answers survive re-renders (a sync finishing, a language change) until the advice shows.
 let draft = null;
@@ -260,7 +261,7 @@ async function submit(ctx) {
     console.error("triage", error);
   }
   const episode = await activeEpisode();
-  await write("symptom_report", null, {
+  draft.reportId = await write("symptom_report", null, {
     episode_id: episode ? episode.id : null,
     followup_id: draft.followup,
     onset_at: new Date().toISOString(),
@@ -288,9 +289,31 @@ async function adviceStep(ctx) {
       blocks.length ? blocks : h("p", {}, builtinAdvice("ADV_LOG_ONLY")),
       callButtons(me, emergency),
     ),
-    h("p", { class: "hint" }, gettext("Your report is saved on this phone and goes to your nurse as soon as there is a connection.")),
+    await reportState(ctx),
     again,
   ];
+}
+
+// Where the report is: on this phone, sent, or refused. Updated in place after each sync.
+async function reportState(ctx) {
+  const line = h("p", { class: "hint", id: "report-state", role: "status" });
+  const reportId = draft.reportId;
+  const show = async () => {
+    const kind = (await badges())({ id: reportId, _conflicts: [] });
+    const texts = {
+      synced: gettext("Sent: your report has reached your nurse."),
+      rejected: gettext("The server did not accept your report. Open Sync status to see why."),
+      pending: navigator.onLine
+        ? gettext("Your report is saved on this phone and is being sent to your nurse.")
+        : gettext("Your report is saved on this phone and goes to your nurse as soon as there is a connection."),
+    };
+    line.textContent = texts[kind] || texts.pending;
+    line.dataset.state = kind;
+  };
+  await show();
+  const stop = onStatus(() => show());
+  ctx.onLeave(stop);
+  return line;
 }
 
 export async function render(ctx) {
