@@ -40,6 +40,8 @@ ROLE_PERMISSIONS = {
         "protocols.change_rateprotocol",
         "protocols.view_triageruleset",
         "protocols.add_triageruleset",
+        "reminders.view_reminderplan",
+        "reminders.add_reminderplan",
         "protocols.view_contentitem",
         "protocols.add_contentitem",
         "protocols.change_contentitem",

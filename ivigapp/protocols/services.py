@@ -126,34 +126,52 @@ def triage_ruleset_draft(*, author, document: dict) -> TriageRuleSet:
     return TriageRuleSet.objects.create(version=version, rules=document, author=author)
 
 
-def _transition(ruleset: TriageRuleSet, expected: str, new: str, **fields) -> TriageRuleSet:
-    updated = TriageRuleSet.objects.filter(pk=ruleset.pk, status=expected).update(status=new, **fields)
+# Sign-off, shared by every versioned kind of clinical content with an ApprovalStatus `status`
+# (triage rule sets, reminder plans): draft -> in review -> approved by someone other than the
+# author -> published, which retires the version published before.
+
+
+def _transition(obj, expected: str, new: str, **fields):
+    updated = type(obj).objects.filter(pk=obj.pk, status=expected).update(status=new, **fields)
     if not updated:
         raise ValidationError({"status": _("This version is not %(state)s.") % {"state": expected}})
-    ruleset.refresh_from_db()
-    return ruleset
+    obj.refresh_from_db()
+    return obj
 
 
-def triage_ruleset_submit(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
-    return _transition(ruleset, ApprovalStatus.DRAFT, ApprovalStatus.IN_REVIEW)
+def signoff_submit(*, actor, obj):
+    return _transition(obj, ApprovalStatus.DRAFT, ApprovalStatus.IN_REVIEW)
 
 
-def triage_ruleset_approve(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
+def signoff_approve(*, actor, obj):
     if user_role(actor) != ROLE_ADMIN:
         raise ValidationError({"approved_by": _("Only a clinical administrator can approve.")})
-    if actor.pk == ruleset.author_id:
+    if actor.pk == obj.author_id:
         raise ValidationError({"approved_by": _("The author cannot approve their own version.")})
     return _transition(
-        ruleset, ApprovalStatus.IN_REVIEW, ApprovalStatus.APPROVED, approved_by=actor, approved_at=timezone.now()
+        obj, ApprovalStatus.IN_REVIEW, ApprovalStatus.APPROVED, approved_by=actor, approved_at=timezone.now()
     )
 
 
 @transaction.atomic
-def triage_ruleset_publish(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
+def signoff_publish(*, actor, obj, others):
+    """Publishes `obj` and retires whatever of `others` (a queryset of the same kind) was published."""
     if user_role(actor) != ROLE_ADMIN:
         raise ValidationError({"status": _("Only a clinical administrator can publish.")})
-    TriageRuleSet.objects.filter(status=ApprovalStatus.PUBLISHED).update(status=ApprovalStatus.RETIRED)
-    return _transition(ruleset, ApprovalStatus.APPROVED, ApprovalStatus.PUBLISHED, published_at=timezone.now())
+    others.filter(status=ApprovalStatus.PUBLISHED).exclude(pk=obj.pk).update(status=ApprovalStatus.RETIRED)
+    return _transition(obj, ApprovalStatus.APPROVED, ApprovalStatus.PUBLISHED, published_at=timezone.now())
+
+
+def triage_ruleset_submit(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
+    return signoff_submit(actor=actor, obj=ruleset)
+
+
+def triage_ruleset_approve(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
+    return signoff_approve(actor=actor, obj=ruleset)
+
+
+def triage_ruleset_publish(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
+    return signoff_publish(actor=actor, obj=ruleset, others=TriageRuleSet.objects.all())
 
 
 def triage_ruleset_current() -> TriageRuleSet | None:

@@ -5,6 +5,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from ivigapp.patients.models import Patient
+from ivigapp.protocols.models import ApprovalStatus
 
 
 class ReminderKind(models.TextChoices):
@@ -22,20 +23,31 @@ class ReminderKind(models.TextChoices):
 
 
 class ReminderPlan(models.Model):
-    """When reminders fire, as content: a published plan of steps, each anchored on the scheduled
-    start or the actual end, either an offset in minutes or a local wall-clock time on a day
-    relative to the anchor."""
+    """When reminders fire, as content: a plan of steps, each anchored on the scheduled start or the
+    actual end, either an offset in minutes or a local wall-clock time on a day relative to the
+    anchor. Signed off like triage rule sets (a second administrator approves); the newest published
+    version plans every infusion scheduled or re-planned after it, and without one the built-in
+    plan (planning.DEFAULT_PLAN) does."""
 
-    name = models.CharField(max_length=100)
+    name = models.CharField(max_length=100, default="default")
     version = models.PositiveIntegerField(default=1)
-    published = models.BooleanField(default=False)
     steps = models.JSONField()
+    status = models.CharField(max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.DRAFT)
+    author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True)
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        ordering = ["-version"]
         constraints = [models.UniqueConstraint(fields=["name", "version"], name="one_reminder_plan_version")]
+        verbose_name = _("reminder plan")
+        verbose_name_plural = _("reminder plans")
 
     def __str__(self):
-        return f"{self.name} v{self.version}"
+        return f"reminder plan v{self.version} ({self.status})"
 
 
 class ReminderPreference(models.Model):

@@ -15,8 +15,9 @@ from django.utils.translation import gettext as _
 
 from ivigapp.reactions.models import FollowUpCheck, InfusionEpisode
 from ivigapp.reminders import channels
-from ivigapp.reminders.models import Delivery, PushSubscription, Reminder, ReminderPlan, ReminderPreference
+from ivigapp.reminders.models import Delivery, PushSubscription, Reminder, ReminderPreference
 from ivigapp.reminders.planning import DEFAULT_PLAN, after_quiet_hours, in_quiet_hours, local_label, step_due
+from ivigapp.reminders.plans import reminder_plan_in_use
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +46,7 @@ CHECK_KINDS = {
 
 
 def reminder_plan_current() -> dict:
-    plan = ReminderPlan.objects.filter(published=True).order_by("-version").first()
+    plan = reminder_plan_in_use()
     return {"version": plan.version, "steps": plan.steps} if plan else DEFAULT_PLAN
 
 

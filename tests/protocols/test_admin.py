@@ -63,5 +63,5 @@ def test_a_new_draft_starts_from_the_published_rule_set_which_reads_as_json(clie
     assert json.loads(form.fields["document"].initial) == changed  # not v1: v2's change is kept
 
     page = client.get(f"{CHANGELIST}{v2.pk}/change/").content.decode()
-    assert '<pre class="rules-json">' in page
+    assert '<pre class="document-json">' in page
     assert "&quot;ADV_CALL_NURSE_NOW&quot;" in page and "{&#x27;" not in page

@@ -1,0 +1,102 @@
+"""Admin pages for clinical content kept as one JSON document per version (triage rule sets,
+reminder plans): a new version is written as JSON, starting from the version in use, and saved as
+a draft through its service; submit, approve (by someone other than the author) and publish are
+actions; an existing version is only read."""
+
+import json
+
+from django import forms
+from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
+from django.utils.html import format_html
+from django.utils.translation import gettext_lazy as _
+
+from ivigapp.core.admin import adopt
+from ivigapp.protocols.services import signoff_approve, signoff_publish, signoff_submit
+
+
+class DocumentForm(forms.ModelForm):
+    """Subclasses give Meta.model (with `fields = []`), `starting_point()` and `check(document)`."""
+
+    document = forms.CharField(widget=forms.Textarea(attrs={"rows": 30, "cols": 100}), label=_("JSON"))
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["document"].initial = json.dumps(self.starting_point(), indent=1, ensure_ascii=False)
+
+    def starting_point(self):
+        raise NotImplementedError
+
+    def check(self, document) -> None:
+        raise NotImplementedError
+
+    def clean_document(self):
+        try:
+            document = json.loads(self.cleaned_data["document"])
+        except json.JSONDecodeError as error:
+            raise ValidationError(_("This is not valid JSON: %(error)s") % {"error": error}) from None
+        try:
+            self.check(document)
+        except ValidationError as error:
+            raise ValidationError([m for ms in error.message_dict.values() for m in ms]) from None
+        return document
+
+
+class SignedOffAdmin(admin.ModelAdmin):
+    """Subclasses give `form`, `document_attr` (the model field holding the JSON) and `draft()`."""
+
+    document_attr = ""
+    list_display = ["version", "status", "author", "approved_by", "published_at"]
+    readonly_fields = ["version", "status", "author", "approved_by", "approved_at", "published_at", "document_shown"]
+    actions = ["submit", "approve", "publish"]
+
+    def draft(self, request, document):
+        raise NotImplementedError
+
+    def get_readonly_fields(self, request, obj=None):
+        # An existing version is read, never edited: its document as indented JSON. A new one is
+        # written in the form's document field.
+        fields = super().get_readonly_fields(request, obj)
+        return fields if obj else [f for f in fields if f != "document_shown"]
+
+    def get_fields(self, request, obj=None):
+        fields = super().get_fields(request, obj)
+        return [f for f in fields if f != "document"] if obj else fields
+
+    @admin.display(description=_("JSON"))
+    def document_shown(self, obj):
+        document = getattr(obj, self.document_attr)
+        return format_html('<pre class="document-json">{}</pre>', json.dumps(document, indent=1, ensure_ascii=False))
+
+    def has_change_permission(self, request, obj=None):
+        return obj is None and super().has_change_permission(request, obj)
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def save_model(self, request, obj, form, change):
+        adopt(obj, self.draft(request, form.cleaned_data["document"]))
+
+    def _run(self, request, queryset, service, done):
+        for version in queryset:
+            try:
+                service(actor=request.user, obj=version)
+            except ValidationError as error:
+                self.message_user(request, f"v{version.version}: {'; '.join(error.messages)}", messages.ERROR)
+            else:
+                self.message_user(request, f"v{version.version}: {done}", messages.SUCCESS)
+
+    @admin.action(description=_("Submit for review"))
+    def submit(self, request, queryset):
+        self._run(request, queryset, signoff_submit, _("submitted for review"))
+
+    @admin.action(description=_("Approve (a different person from the author)"))
+    def approve(self, request, queryset):
+        self._run(request, queryset, signoff_approve, _("approved"))
+
+    @admin.action(description=_("Publish"))
+    def publish(self, request, queryset):
+        others = self.model.objects.all()
+        self._run(
+            request, queryset, lambda actor, obj: signoff_publish(actor=actor, obj=obj, others=others), _("published")
+        )

@@ -1,0 +1,103 @@
+"""Reminder plans are clinical content: a new version is a draft, a second administrator approves
+it, and once published it plans the infusions scheduled after it. A plan the planner could not run,
+or one that drops a safety-critical reminder, is refused."""
+
+import copy
+import json
+from datetime import timedelta
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+
+from ivigapp.reactions import services as diary
+from ivigapp.reminders import plans
+from ivigapp.reminders.models import Reminder, ReminderPlan
+from ivigapp.reminders.planning import DEFAULT_PLAN
+from ivigapp.reminders.services import reminder_plan_current
+from tests.conftest import make_staff
+
+pytestmark = pytest.mark.django_db
+
+CHANGELIST = "/admin/reminders/reminderplan/"
+
+
+def steps_with(**changes):
+    """The built-in steps, with the day-before reminder changed as given."""
+    steps = copy.deepcopy(DEFAULT_PLAN["steps"])
+    steps[0].update(changes)
+    return steps
+
+
+def test_a_plan_is_drafted_signed_off_by_another_administrator_and_then_plans_infusions(
+    client, admin_user, roles, weighed_patient, plan
+):
+    client.force_login(admin_user)
+    form = client.get(CHANGELIST + "add/").context["adminform"].form
+    assert json.loads(form.fields["document"].initial) == DEFAULT_PLAN["steps"]  # nothing published yet
+
+    response = client.post(CHANGELIST + "add/", {"document": json.dumps(steps_with(local_time="19:15"))})
+    assert response.status_code == 302
+    draft = ReminderPlan.objects.get()
+    assert (draft.version, draft.status, draft.author) == (1, "draft", admin_user)
+    assert reminder_plan_current()["steps"] == DEFAULT_PLAN["steps"]  # a draft plans nothing
+
+    client.post(CHANGELIST, {"action": "submit", "_selected_action": [draft.pk]})
+    page = client.post(CHANGELIST, {"action": "approve", "_selected_action": [draft.pk]}, follow=True)
+    assert "cannot approve their own" in page.content.decode()
+    client.force_login(make_staff("approver", "clinical_admin"))
+    client.post(CHANGELIST, {"action": "approve", "_selected_action": [draft.pk]})
+    client.post(CHANGELIST, {"action": "publish", "_selected_action": [draft.pk]})
+    draft.refresh_from_db()
+    assert draft.status == "published"
+
+    start = timezone.now() + timedelta(days=3)
+    episode = diary.episode_schedule(
+        actor=weighed_patient.user, patient=weighed_patient, plan=plan, scheduled_start=start
+    )
+    day_before = Reminder.objects.get(episode=episode, kind="hydration_day_before")
+    local = day_before.due_at.astimezone(ZoneInfo(weighed_patient.timezone))
+    assert (local.hour, local.minute) == (19, 15)
+    assert day_before.plan_version == 1
+    # The next draft starts from the published plan.
+    form = client.get(CHANGELIST + "add/").context["adminform"].form
+    assert json.loads(form.fields["document"].initial)[0]["local_time"] == "19:15"
+
+
+def drop(kind):
+    return [step for step in DEFAULT_PLAN["steps"] if step["kind"] != kind]
+
+
+def unmark(kind):
+    steps = copy.deepcopy(DEFAULT_PLAN["steps"])
+    next(step for step in steps if step["kind"] == kind)["safety_critical"] = False
+    return steps
+
+
+@pytest.mark.parametrize(
+    ("steps", "message"),
+    [
+        (drop("check_24h"), "safety-critical and must stay, marked so: check_24h"),
+        (unmark("premedication"), "safety-critical and must stay, marked so: premedication"),
+        (steps_with(local_time="25:00"), "local_time is HH:MM"),
+        (steps_with(offset_minutes=10), "either offset_minutes, or day and local_time"),
+        (steps_with(anchor="lunch"), "anchor is scheduled_start or actual_end"),
+        (steps_with(colour="red"), "only these keys"),
+        ([*DEFAULT_PLAN["steps"], DEFAULT_PLAN["steps"][0]], "appears once"),
+        ([], "a list of steps"),
+    ],
+)
+def test_a_plan_the_planner_cannot_run_or_that_drops_a_safety_reminder_is_refused(admin_user, steps, message):
+    with pytest.raises(ValidationError) as refused:
+        plans.reminder_plan_draft(author=admin_user, steps=steps)
+    assert message in refused.value.message_dict["steps"][0]
+    assert not ReminderPlan.objects.exists()
+
+
+def test_the_admin_shows_a_refused_plan_with_its_reason(client, admin_user):
+    client.force_login(admin_user)
+    response = client.post(CHANGELIST + "add/", {"document": json.dumps(drop("check_48h"))})
+    assert response.status_code == 200
+    assert "safety-critical and must stay, marked so: check_48h" in response.content.decode()
+    assert not ReminderPlan.objects.exists()
