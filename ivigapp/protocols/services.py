@@ -146,7 +146,7 @@ def signoff_submit(*, actor, obj):
 def signoff_approve(*, actor, obj):
     if user_role(actor) != ROLE_ADMIN:
         raise ValidationError({"approved_by": _("Only a clinical administrator can approve.")})
-    if actor.pk == obj.author_id:
+    if obj.author_id is None or actor.pk == obj.author_id:
         raise ValidationError({"approved_by": _("The author cannot approve their own version.")})
     return _transition(
         obj, ApprovalStatus.IN_REVIEW, ApprovalStatus.APPROVED, approved_by=actor, approved_at=timezone.now()

@@ -47,6 +47,7 @@ class SignedOffAdmin(admin.ModelAdmin):
 
     document_attr = ""
     list_display = ["version", "status", "author", "approved_by", "published_at"]
+    list_select_related = ["author", "approved_by"]
     readonly_fields = ["version", "status", "author", "approved_by", "approved_at", "published_at", "document_shown"]
     actions = ["submit", "approve", "publish"]
 
@@ -96,7 +97,7 @@ class SignedOffAdmin(admin.ModelAdmin):
 
     @admin.action(description=_("Publish"))
     def publish(self, request, queryset):
-        others = self.model.objects.all()
-        self._run(
-            request, queryset, lambda actor, obj: signoff_publish(actor=actor, obj=obj, others=others), _("published")
-        )
+        self._run(request, queryset, self.publish_service, _("published"))
+
+    def publish_service(self, *, actor, obj):
+        return signoff_publish(actor=actor, obj=obj, others=self.model.objects.all())

@@ -29,3 +29,6 @@ class ReminderPlanAdmin(SignedOffAdmin):
 
     def draft(self, request, document):
         return plans.reminder_plan_draft(author=request.user, steps=document)
+
+    def publish_service(self, *, actor, obj):
+        return plans.reminder_plan_publish(actor=actor, plan=obj)

@@ -41,6 +41,9 @@ def _whole(value, low, high) -> bool:
 def _step_error(step) -> str | None:
     if not isinstance(step, dict) or not set(step) <= STEP_KEYS:
         return _("Each step is an object with only these keys: %(keys)s.") % {"keys": ", ".join(sorted(STEP_KEYS))}
+    for name in ("kind", "anchor", "condition", "followup", "local_time"):
+        if name in step and not isinstance(step[name], str):
+            return _("%(name)s is text.") % {"name": name}
     if step.get("kind") not in ReminderKind.values:
         return _("A step's kind must be one of: %(kinds)s.") % {"kinds": ", ".join(ReminderKind.values)}
     kind = step["kind"]
@@ -72,6 +75,28 @@ def _step_error(step) -> str | None:
     return None
 
 
+BUILT_IN = {step["kind"]: step for step in DEFAULT_PLAN["steps"]}
+
+
+def _side(step) -> int:
+    """-1, 0 or 1: before, at or after its anchor (by the offset, or by the day)."""
+    value = step["offset_minutes"] if "offset_minutes" in step else step["day"]
+    return (value > 0) - (value < 0)
+
+
+def _safety_error(step) -> str | None:
+    """A safety-critical reminder keeps what makes it fire: its anchor, the follow-up and condition
+    it depends on, and its side of the anchor (a check-in after the end stays after the end)."""
+    built_in = BUILT_IN[step["kind"]]
+    same = all(step.get(key) == built_in.get(key) for key in ("anchor", "followup", "condition"))
+    if not same or step.get("before_anchor_only") or _side(step) != _side(built_in):
+        return _(
+            "%(kind)s is safety-critical: it may move, but keeps its anchor, follow-up, condition and "
+            "side of the anchor."
+        ) % {"kind": step["kind"]}
+    return None
+
+
 def reminder_plan_check(steps) -> None:
     """Refuses a plan the planner could not run, or one that drops a safety-critical reminder."""
     if not isinstance(steps, list) or not steps:
@@ -92,12 +117,17 @@ def reminder_plan_check(steps) -> None:
                 % {"kinds": ", ".join(missing)}
             }
         )
+    for step in steps:
+        error = _safety_error(step) if step["kind"] in SAFETY_CRITICAL else None
+        if error:
+            raise ValidationError({"steps": error})
 
 
 @transaction.atomic
 def reminder_plan_draft(*, author, steps: list) -> ReminderPlan:
     reminder_plan_check(steps)
-    version = (ReminderPlan.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    # The built-in plan is a version too (reminders record the version that planned them).
+    version = max(ReminderPlan.objects.aggregate(v=Max("version"))["v"] or 0, DEFAULT_PLAN["version"]) + 1
     return ReminderPlan.objects.create(version=version, steps=steps, author=author)
 
 
@@ -110,6 +140,7 @@ def reminder_plan_approve(*, actor, plan: ReminderPlan) -> ReminderPlan:
 
 
 def reminder_plan_publish(*, actor, plan: ReminderPlan) -> ReminderPlan:
+    reminder_plan_check(plan.steps)  # the checks of the day, whenever the version was drafted
     return signoff_publish(actor=actor, obj=plan, others=ReminderPlan.objects.all())
 
 

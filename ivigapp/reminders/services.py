@@ -88,6 +88,11 @@ def reminders_replan(*, episode: InfusionEpisode, now: datetime | None = None) -
             elif row.status in (Reminder.Status.PENDING, Reminder.Status.CANCELLED) and row.snoozed_until is None:
                 Reminder.objects.filter(pk=row.pk, status=row.status).update(status=Reminder.Status.PENDING, **fields)
             touched.append(row)
+        # A kind the plan no longer has is not sent either.
+        planned = {step["kind"] for step in plan["steps"]}
+        Reminder.objects.filter(episode=episode, status=Reminder.Status.PENDING).exclude(kind__in=planned).update(
+            status=Reminder.Status.CANCELLED
+        )
     return touched
 
 
@@ -130,7 +135,7 @@ def quiet_hours_set(*, actor, patient, start, end) -> ReminderPreference:
 
 # A reminder dispatched this long after its time (and its window), say after the beat was down
 # or for an infusion entered after the fact, is about something past and would arrive at any hour
-# of the night: it is not sent.
+# of the night: it is not sent. A check-in reminder goes while its check is still open.
 TOO_LATE = timedelta(hours=12)
 # Reminders about getting ready: pointless once the infusion has started (premedication included:
 # a reminder to take it after the start could make a patient who forgot to log it take it twice).
@@ -139,19 +144,21 @@ BEFORE_THE_START = ("hydration_day_before", "hydration_morning", "premedication"
 
 def _suppressions(reminders: list[Reminder], now: datetime) -> dict:
     """Reminder id -> why it is no longer needed: its subject is already logged, or it is too late.
-    One query for the completed checks of the whole batch, none when the batch has no checks."""
+    A check-in reminder is too late once its check has closed (a check stays open for days after
+    the infusion); any other, 12 hours after its time and window. One query for the checks of the
+    whole batch, none when the batch has no check-in reminders."""
     check_episodes = [r.episode_id for r in reminders if r.kind.startswith("check_")]
-    checks_done = set()
+    checks = {}
     if check_episodes:
-        checks_done = set(
-            FollowUpCheck.objects.filter(episode_id__in=check_episodes, completed_at__isnull=False).values_list(
-                "episode_id", "kind"
-            )
-        )
+        for episode_id, kind, completed_at, closes_at in FollowUpCheck.objects.filter(
+            episode_id__in=check_episodes
+        ).values_list("episode_id", "kind", "completed_at", "window_ends_at"):
+            checks[episode_id, kind] = (completed_at, closes_at)
     kinds = {v: k for k, v in CHECK_KINDS.items()}
     reasons = {}
     for reminder in reminders:
         episode = reminder.episode
+        completed_at, closes_at = checks.get((reminder.episode_id, kinds.get(reminder.kind)), (None, None))
         if episode.deleted or episode.status == InfusionEpisode.Status.DEFERRED:
             reasons[reminder.pk] = "infusion_cancelled"
         elif reminder.acknowledged_at:  # "Done" in the app before it was due
@@ -160,8 +167,11 @@ def _suppressions(reminders: list[Reminder], now: datetime) -> dict:
             reasons[reminder.pk] = "premeds_logged"
         elif reminder.kind in BEFORE_THE_START and episode.started_at:
             reasons[reminder.pk] = "already_started"
-        elif (reminder.episode_id, kinds.get(reminder.kind)) in checks_done:
+        elif completed_at:
             reasons[reminder.pk] = "check_done"
+        elif closes_at is not None:
+            if closes_at <= now:
+                reasons[reminder.pk] = "too_late"
         elif now - reminder.due_at > TOO_LATE + timedelta(minutes=reminder.window_minutes):
             reasons[reminder.pk] = "too_late"
     return reasons

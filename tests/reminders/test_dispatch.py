@@ -123,7 +123,22 @@ def test_a_reminder_more_than_12_hours_late_is_not_sent(
     if outcome[1]:  # the nurse reads why, not a code
         client.force_login(nurse)
         page = client.get(f"/nurse/patients/{upcoming.patient_id}/").content.decode()
-        assert "Not needed (too late to be useful)" in page
+        assert "Not sent (too late to be useful)" in page
+
+
+@pytest.mark.parametrize(("when", "outcome"), [(-5, ("dispatched", "")), (1, ("suppressed", "too_late"))])
+def test_a_late_check_in_reminder_goes_while_its_check_is_open(
+    episode, django_capture_on_commit_callbacks, when, outcome
+):
+    # A check stays open for hours after its time: a check-in reminder more than 12 hours late
+    # still goes while the patient can answer, and not once the check has closed.
+    diary.episode_end(actor=episode.patient.user, episode=episode, ended_at=timezone.now(), status="complete")
+    check = episode.followups.get(kind="h24")
+    reminder = Reminder.objects.get(episode=episode, kind="check_24h")
+    Reminder.objects.filter(pk=reminder.pk).update(due_at=check.window_ends_at - timedelta(hours=14))
+    dispatch_at(check.window_ends_at + timedelta(minutes=when), django_capture_on_commit_callbacks)
+    reminder.refresh_from_db()
+    assert (reminder.status, reminder.suppressed_reason) == outcome
 
 
 def test_a_premedication_reminder_is_not_sent_once_the_infusion_has_started(

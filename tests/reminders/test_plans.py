@@ -15,7 +15,7 @@ from ivigapp.reactions import services as diary
 from ivigapp.reminders import plans
 from ivigapp.reminders.models import Reminder, ReminderPlan
 from ivigapp.reminders.planning import DEFAULT_PLAN
-from ivigapp.reminders.services import reminder_plan_current
+from ivigapp.reminders.services import reminder_plan_current, reminders_replan
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -40,7 +40,7 @@ def test_a_plan_is_drafted_signed_off_by_another_administrator_and_then_plans_in
     response = client.post(CHANGELIST + "add/", {"document": json.dumps(steps_with(local_time="19:15"))})
     assert response.status_code == 302
     draft = ReminderPlan.objects.get()
-    assert (draft.version, draft.status, draft.author) == (1, "draft", admin_user)
+    assert (draft.version, draft.status, draft.author) == (2, "draft", admin_user)  # the built-in plan is v1
     assert reminder_plan_current()["steps"] == DEFAULT_PLAN["steps"]  # a draft plans nothing
 
     client.post(CHANGELIST, {"action": "submit", "_selected_action": [draft.pk]})
@@ -59,7 +59,7 @@ def test_a_plan_is_drafted_signed_off_by_another_administrator_and_then_plans_in
     day_before = Reminder.objects.get(episode=episode, kind="hydration_day_before")
     local = day_before.due_at.astimezone(ZoneInfo(weighed_patient.timezone))
     assert (local.hour, local.minute) == (19, 15)
-    assert day_before.plan_version == 1
+    assert day_before.plan_version == 2
     # The next draft starts from the published plan.
     form = client.get(CHANGELIST + "add/").context["adminform"].form
     assert json.loads(form.fields["document"].initial)[0]["local_time"] == "19:15"
@@ -67,6 +67,12 @@ def test_a_plan_is_drafted_signed_off_by_another_administrator_and_then_plans_in
 
 def drop(kind):
     return [step for step in DEFAULT_PLAN["steps"] if step["kind"] != kind]
+
+
+def change(kind, **changes):
+    steps = copy.deepcopy(DEFAULT_PLAN["steps"])
+    next(step for step in steps if step["kind"] == kind).update(changes)
+    return steps
 
 
 def unmark(kind):
@@ -84,6 +90,11 @@ def unmark(kind):
         (steps_with(offset_minutes=10), "either offset_minutes, or day and local_time"),
         (steps_with(anchor="lunch"), "anchor is scheduled_start or actual_end"),
         (steps_with(colour="red"), "only these keys"),
+        (steps_with(anchor=["scheduled_start"]), "anchor is text"),
+        (change("check_d5", before_anchor_only=True), "check_d5 is safety-critical: it may move"),
+        (change("check_24h", followup="d10"), "check_24h is safety-critical: it may move"),
+        (change("check_48h", offset_minutes=-60), "check_48h is safety-critical: it may move"),
+        (change("premedication", offset_minutes=30), "premedication is safety-critical: it may move"),
         ([*DEFAULT_PLAN["steps"], DEFAULT_PLAN["steps"][0]], "appears once"),
         ([], "a list of steps"),
     ],
@@ -101,3 +112,25 @@ def test_the_admin_shows_a_refused_plan_with_its_reason(client, admin_user):
     assert response.status_code == 200
     assert "safety-critical and must stay, marked so: check_48h" in response.content.decode()
     assert not ReminderPlan.objects.exists()
+
+
+def test_a_safety_critical_reminder_may_move_within_its_side_of_the_anchor(admin_user):
+    moved = change("check_24h", offset_minutes=1380)  # 23 hours after the end, not 24
+    assert plans.reminder_plan_draft(author=admin_user, steps=moved).status == "draft"
+
+
+def test_a_kind_the_published_plan_drops_is_not_sent(admin_user, roles, weighed_patient, plan):
+    start = timezone.now() + timedelta(days=3)
+    episode = diary.episode_schedule(
+        actor=weighed_patient.user, patient=weighed_patient, plan=plan, scheduled_start=start
+    )
+    assert Reminder.objects.get(episode=episode, kind="hydration_day_before").status == "pending"
+    without = [step for step in DEFAULT_PLAN["steps"] if step["kind"] != "hydration_day_before"]
+    version = plans.reminder_plan_draft(author=admin_user, steps=without)
+    approver = make_staff("approver", "clinical_admin")
+    plans.reminder_plan_submit(actor=admin_user, plan=version)
+    plans.reminder_plan_approve(actor=approver, plan=version)
+    plans.reminder_plan_publish(actor=approver, plan=version)
+    reminders_replan(episode=episode)
+    assert Reminder.objects.get(episode=episode, kind="hydration_day_before").status == "cancelled"
+    assert Reminder.objects.get(episode=episode, kind="infusion_start").status == "pending"

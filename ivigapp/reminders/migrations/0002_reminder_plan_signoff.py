@@ -6,8 +6,15 @@ from django.db import migrations, models
 
 
 def published_flag_to_status(apps, schema_editor):
-    # A plan published before sign-off existed stays published.
-    apps.get_model("reminders", "ReminderPlan").objects.filter(published=True).update(status="published")
+    # A plan published before sign-off existed stays published; one that was not is retired (it
+    # has no author, so it could not be signed off).
+    plans = apps.get_model("reminders", "ReminderPlan").objects
+    plans.filter(published=True).update(status="published")
+    plans.filter(published=False).update(status="retired")
+
+
+def status_to_published_flag(apps, schema_editor):
+    apps.get_model("reminders", "ReminderPlan").objects.filter(status="published").update(published=True)
 
 
 class Migration(migrations.Migration):
@@ -68,7 +75,7 @@ class Migration(migrations.Migration):
                 max_length=16,
             ),
         ),
-        migrations.RunPython(published_flag_to_status, migrations.RunPython.noop),
+        migrations.RunPython(published_flag_to_status, status_to_published_flag),
         migrations.RemoveField(
             model_name="reminderplan",
             name="published",
