@@ -186,6 +186,8 @@ def _episode_for(request, episode_id, action) -> tuple[InfusionEpisode, Patient]
     patient = access_patient(request.user, episode.patient_id if episode else episode_id, action=action)
     if user_role(request.user) != ROLE_NURSE:
         raise Http404
+    if episode is not None:
+        episode.patient = patient  # already read by the access module
     return episode, patient
 
 

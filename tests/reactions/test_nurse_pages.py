@@ -173,6 +173,14 @@ def test_nurse_pages_show_times_in_the_patients_zone_and_say_so(client, nurse, e
         assert "Times are the patient's local time (Asia/Kolkata)." in page, name
         assert shown(moment, "Asia/Kolkata") in page, name
         assert shown(moment, "UTC") not in page, name
+    # Pages of many patients show each row in its patient's zone, and say so.
+    alert = Alert.objects.get(report=report(episode, red_flag_answers=red_flags("RF_LIMB")))
+    services.alert_acknowledge(actor=nurse, alert=alert)
+    alert.refresh_from_db()
+    queue = client.get(reverse("reactions:queue")).content.decode()
+    assert "Times are each patient&#x27;s local time." in queue or "Times are each patient's local time." in queue
+    local = alert.acknowledged_at.astimezone(ZoneInfo("Asia/Kolkata"))
+    assert f"Acknowledged at {local:%H:%M}" in queue
 
 
 def test_the_fhir_bundle_validates_as_r4(client, nurse, episode):
