@@ -56,9 +56,8 @@ class SignedOffAdmin(admin.ModelAdmin):
 
     def get_readonly_fields(self, request, obj=None):
         # An existing version is read, never edited: its document as indented JSON. A new one is
-        # written in the form's document field.
-        fields = super().get_readonly_fields(request, obj)
-        return fields if obj else [f for f in fields if f != "document_shown"]
+        # only its document: the service gives it its version, status and author on saving.
+        return super().get_readonly_fields(request, obj) if obj else []
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)

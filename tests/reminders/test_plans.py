@@ -34,8 +34,10 @@ def test_a_plan_is_drafted_signed_off_by_another_administrator_and_then_plans_in
     client, admin_user, roles, weighed_patient, plan
 ):
     client.force_login(admin_user)
-    form = client.get(CHANGELIST + "add/").context["adminform"].form
+    add = client.get(CHANGELIST + "add/")
+    form = add.context["adminform"].form
     assert json.loads(form.fields["document"].initial) == DEFAULT_PLAN["steps"]  # nothing published yet
+    assert "Version:" not in add.content.decode()  # given on saving, not the model's default 1
 
     response = client.post(CHANGELIST + "add/", {"document": json.dumps(steps_with(local_time="19:15"))})
     assert response.status_code == 302
