@@ -69,16 +69,23 @@ FAKE_PUSH_MANAGER = """(() => {
 })();"""
 
 
-@pytest.fixture
-def upcoming(plan):
-    """An infusion in two days, with its reminders planned; its start reminder already sent."""
+def dispatched(plan, kind, due_ago):
+    """Schedules an infusion in two days and dispatches its `kind` reminder as if it came due
+    `due_ago` before now; returns the reminder as the dispatcher left it."""
     patient = plan.patient
     start = timezone.now() + timedelta(days=2)
     episode = diary.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
-    reminder = Reminder.objects.get(episode=episode, kind="infusion_start")
-    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    reminder = Reminder.objects.get(episode=episode, kind=kind)
+    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - due_ago)
     services.reminders_dispatch()
     reminder.refresh_from_db()
+    return reminder
+
+
+@pytest.fixture
+def upcoming(plan):
+    """An infusion in two days, with its reminders planned; its start reminder already sent."""
+    reminder = dispatched(plan, "infusion_start", timedelta(minutes=1))
     assert reminder.status == "dispatched"
     return reminder
 
@@ -384,13 +391,7 @@ def test_the_reminder_screens_pass_axe_at_360_px(app, upcoming, language):
 
 
 def test_a_reminder_too_late_to_be_sent_says_so_on_the_phone(app, plan):
-    patient = plan.patient
-    start = timezone.now() + timedelta(days=2)
-    episode = diary.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
-    reminder = Reminder.objects.get(episode=episode, kind="hydration_day_before")
-    Reminder.objects.filter(pk=reminder.pk).update(due_at=timezone.now() - timedelta(hours=13))
-    services.reminders_dispatch()
-    reminder.refresh_from_db()
+    reminder = dispatched(plan, "hydration_day_before", timedelta(hours=13))
     assert (reminder.status, reminder.suppressed_reason) == ("suppressed", "too_late")
     page = app()  # (home lists only what is coming up; the reminder's own screen says why)
     screen(page, f"#/reminder/{reminder.pk}", ready=".reminder-state")
