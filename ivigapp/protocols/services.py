@@ -3,6 +3,7 @@
 import json
 from decimal import Decimal, InvalidOperation
 
+from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
@@ -119,9 +120,20 @@ def _flatten(conditions):
         yield from _flatten(condition.get("any_of", []))
 
 
+def versions_locked(model) -> None:
+    """Until commit, one transaction at a time drafts or publishes versions of `model` (a kind of
+    versioned content with no parent row to lock; its ContentType row stands in). Without it, two
+    drafts saved at once read the same highest version and the second fails on the unique number,
+    and two publications at once each retire only what was published before both, leaving two
+    published versions. SQLite writes one transaction at a time anyway (BEGIN IMMEDIATE)."""
+    meta = model._meta
+    ContentType.objects.select_for_update().get(app_label=meta.app_label, model=meta.model_name)
+
+
 @transaction.atomic
 def triage_ruleset_draft(*, author, document: dict) -> TriageRuleSet:
     triage_document_check(document)
+    versions_locked(TriageRuleSet)
     version = (TriageRuleSet.objects.aggregate(v=Max("version"))["v"] or 0) + 1
     return TriageRuleSet.objects.create(version=version, rules=document, author=author)
 
@@ -158,6 +170,7 @@ def signoff_publish(*, actor, obj, others):
     """Publishes `obj` and retires whatever of `others` (a queryset of the same kind) was published."""
     if user_role(actor) != ROLE_ADMIN:
         raise ValidationError({"status": _("Only a clinical administrator can publish.")})
+    versions_locked(others.model)
     others.filter(status=ApprovalStatus.PUBLISHED).exclude(pk=obj.pk).update(status=ApprovalStatus.RETIRED)
     return _transition(obj, ApprovalStatus.APPROVED, ApprovalStatus.PUBLISHED, published_at=timezone.now())
 

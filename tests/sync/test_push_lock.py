@@ -1,7 +1,6 @@
 """The push's own plumbing: the client row lock and the id cache."""
 
 import threading
-import time
 import uuid
 
 import pytest
@@ -9,6 +8,7 @@ from django.db import connection, transaction
 
 from ivigapp.sync import push
 from ivigapp.sync.models import SyncClient
+from tests.pg_locks import wait_until_a_transaction_waits_for_a_lock
 
 
 @pytest.mark.django_db(transaction=True)
@@ -47,17 +47,8 @@ def test_a_second_push_of_one_device_waits_for_the_first_to_commit(patient):
     for thread in threads:
         thread.start()
     assert locked.wait(30)
-    deadline = time.monotonic() + 30
-    with connection.cursor() as cursor:  # until the second transaction is seen waiting for a lock
-        while time.monotonic() < deadline:
-            cursor.execute(
-                "SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'"
-            )
-            if cursor.fetchone()[0]:
-                break
-            time.sleep(0.02)
-        else:
-            pytest.fail(f"the second transaction never waited for the client row: {order}")
+    if not wait_until_a_transaction_waits_for_a_lock():  # the second, for the client row
+        pytest.fail(f"the second transaction never waited for the client row: {order}")
     release.set()
     for thread in threads:
         thread.join(30)
