@@ -22,7 +22,7 @@ class ReminderPlanForm(DocumentForm):
 @admin.register(ReminderPlan)
 class ReminderPlanAdmin(SignedOffAdmin):
     """The steps of the reminder plan (planning.DEFAULT_PLAN until a version is published); a new
-    version plans the infusions scheduled or re-planned after it is published."""
+    version plans every infusion once published (those planned before it at the next dispatch tick)."""
 
     form = ReminderPlanForm
     document_attr = "steps"

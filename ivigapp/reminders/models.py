@@ -26,8 +26,9 @@ class ReminderPlan(models.Model):
     """When reminders fire, as content: a plan of steps, each anchored on the scheduled start or the
     actual end, either an offset in minutes or a local wall-clock time on a day relative to the
     anchor. Signed off like triage rule sets (a second administrator approves); the newest published
-    version plans every infusion scheduled or re-planned after it, and without one the built-in
-    plan (planning.DEFAULT_PLAN) does."""
+    version plans every infusion (the pending reminders of those planned before it move at the next
+    dispatch tick: services.reminders_adopt_plan), and without one the built-in plan
+    (planning.DEFAULT_PLAN) does."""
 
     name = models.CharField(max_length=100, default="default")
     version = models.PositiveIntegerField(default=1)

@@ -9,7 +9,7 @@ from zoneinfo import ZoneInfo
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import connection, transaction
-from django.db.models import F, Q
+from django.db.models import F, Min, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -106,6 +106,29 @@ def _due_for(step, episode, zone, followups) -> datetime | None:
     if episode.ended_at is None:
         return None
     return step_due(step, episode.ended_at, zone)
+
+
+def reminders_adopt_plan(*, limit: int = 200) -> int:
+    """Re-plans the infusions whose pending reminders a plan other than the one in use planned (after
+    a new plan is published), soonest due first, at most `limit` infusions a call; returns how many.
+    The stale version on the reminder rows is the record of what is left, so a worker that dies
+    midway loses nothing. A snoozed reminder keeps its time (re-planning never moves one), so it is
+    not looked for."""
+    version = reminder_plan_current()["version"]
+    episode_ids = list(
+        Reminder.objects.filter(status=Reminder.Status.PENDING, snoozed_until__isnull=True)
+        .exclude(plan_version=version)
+        .values("episode_id")
+        .annotate(soonest=Min("due_at"))
+        .order_by("soonest")
+        .values_list("episode_id", flat=True)[:limit]
+    )
+    if not episode_ids:
+        return 0
+    episodes = InfusionEpisode.objects.filter(pk__in=episode_ids).select_related("plan", "patient")
+    for episode in episodes:
+        reminders_replan(episode=episode)
+    return len(episode_ids)
 
 
 def reminders_replan_patient(*, patient) -> int:
@@ -425,9 +448,11 @@ def push_unsubscribe(*, user, endpoint: str) -> int:
 
 
 def reminders_dispatch_all(*, batch: int = 1000, seconds: float = 50.0) -> int:
-    """What beat runs every minute: dispatch in short transactions until nothing is due, so a burst
-    is not capped at one batch a minute and each batch's sends start as soon as it commits."""
+    """What beat runs every minute: re-plan what a newly published plan changes, then dispatch in
+    short transactions until nothing is due, so a burst is not capped at one batch a minute and each
+    batch's sends start as soon as it commits."""
     started = time.monotonic()
+    reminders_adopt_plan()  # a new plan's times before anything is sent at an old one
     total = 0
     while time.monotonic() - started < seconds:
         claimed = reminders_dispatch(limit=batch)

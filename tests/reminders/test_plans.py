@@ -15,7 +15,7 @@ from ivigapp.reactions import services as diary
 from ivigapp.reminders import plans
 from ivigapp.reminders.models import Reminder, ReminderPlan
 from ivigapp.reminders.planning import DEFAULT_PLAN
-from ivigapp.reminders.services import reminder_plan_current, reminders_replan
+from ivigapp.reminders.services import reminder_plan_current, reminders_adopt_plan, reminders_dispatch_all
 from tests.conftest import make_staff
 
 pytestmark = pytest.mark.django_db
@@ -121,18 +121,65 @@ def test_a_safety_critical_reminder_may_move_within_its_side_of_the_anchor(admin
     assert plans.reminder_plan_draft(author=admin_user, steps=moved).status == "draft"
 
 
-def test_a_kind_the_published_plan_drops_is_not_sent(admin_user, roles, weighed_patient, plan):
-    start = timezone.now() + timedelta(days=3)
-    episode = diary.episode_schedule(
-        actor=weighed_patient.user, patient=weighed_patient, plan=plan, scheduled_start=start
-    )
-    assert Reminder.objects.get(episode=episode, kind="hydration_day_before").status == "pending"
-    without = [step for step in DEFAULT_PLAN["steps"] if step["kind"] != "hydration_day_before"]
-    version = plans.reminder_plan_draft(author=admin_user, steps=without)
+def published(author, steps) -> ReminderPlan:
+    version = plans.reminder_plan_draft(author=author, steps=steps)
     approver = make_staff("approver", "clinical_admin")
-    plans.reminder_plan_submit(actor=admin_user, plan=version)
+    plans.reminder_plan_submit(actor=author, plan=version)
     plans.reminder_plan_approve(actor=approver, plan=version)
-    plans.reminder_plan_publish(actor=approver, plan=version)
-    reminders_replan(episode=episode)
+    return plans.reminder_plan_publish(actor=approver, plan=version)
+
+
+def scheduled(patient, plan, days: int):
+    start = timezone.now() + timedelta(days=days)
+    return diary.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
+
+
+def test_a_kind_the_published_plan_drops_is_not_sent(admin_user, roles, weighed_patient, plan):
+    episode = scheduled(weighed_patient, plan, days=3)
+    assert Reminder.objects.get(episode=episode, kind="hydration_day_before").status == "pending"
+    published(admin_user, [step for step in DEFAULT_PLAN["steps"] if step["kind"] != "hydration_day_before"])
+    assert reminders_adopt_plan() == 1
     assert Reminder.objects.get(episode=episode, kind="hydration_day_before").status == "cancelled"
     assert Reminder.objects.get(episode=episode, kind="infusion_start").status == "pending"
+
+
+def test_a_published_plan_moves_the_pending_reminders_of_infusions_planned_before_it(
+    admin_user, roles, weighed_patient, plan
+):
+    """At the next dispatch tick, before anything is sent: soonest infusion first, a bounded number
+    a call. A snoozed reminder keeps the time the patient chose."""
+    zone = ZoneInfo(weighed_patient.timezone)
+    later, sooner = scheduled(weighed_patient, plan, days=6), scheduled(weighed_patient, plan, days=3)
+    snoozed = Reminder.objects.get(episode=later, kind="infusion_start")
+    Reminder.objects.filter(pk=snoozed.pk).update(snoozed_until=snoozed.due_at, round=1)
+    steps = steps_with(local_time="19:15")
+    next(step for step in steps if step["kind"] == "infusion_start")["offset_minutes"] = -15
+    published(admin_user, steps)
+
+    assert reminders_adopt_plan(limit=1) == 1
+    day_before = {r.episode_id: r for r in Reminder.objects.filter(kind="hydration_day_before")}
+    assert (day_before[sooner.pk].plan_version, day_before[later.pk].plan_version) == (2, 1)
+    local = day_before[sooner.pk].due_at.astimezone(zone)
+    assert (local.hour, local.minute) == (19, 15)
+
+    reminders_dispatch_all()  # what beat runs every minute
+    moved = Reminder.objects.get(episode=later, kind="hydration_day_before")
+    assert (moved.plan_version, moved.due_at.astimezone(zone).strftime("%H:%M")) == (2, "19:15")
+    assert Reminder.objects.get(episode=sooner, kind="infusion_start").due_at == sooner.scheduled_start - timedelta(
+        minutes=15
+    )
+    assert Reminder.objects.get(pk=snoozed.pk).due_at == snoozed.due_at
+    assert reminders_adopt_plan() == 0  # the snoozed reminder is not looked for again
+
+
+def test_looking_for_reminders_of_an_older_plan_costs_the_same_for_1_and_12_infusions(
+    admin_user, roles, weighed_patient, plan, django_assert_num_queries
+):
+    published(admin_user, steps_with(local_time="19:15"))
+    scheduled(weighed_patient, plan, days=3)
+    with django_assert_num_queries(2):  # the plan in use, the infusions left to re-plan
+        assert reminders_adopt_plan() == 0
+    for days in range(4, 15):
+        scheduled(weighed_patient, plan, days=days)
+    with django_assert_num_queries(2):
+        assert reminders_adopt_plan() == 0
