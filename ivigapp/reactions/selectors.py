@@ -67,6 +67,17 @@ def alert_queue(user) -> QuerySet[Alert]:
     )
 
 
+def patient_alerts(patient: Patient, limit: int = 20) -> list[Alert]:
+    """One patient's latest alerts, open and resolved, with who acknowledged and resolved them and
+    the notes: the history a nurse needs at handover. Three queries however many alerts and notes."""
+    return list(
+        Alert.objects.filter(patient=patient, deleted=False)
+        .select_related("acknowledged_by", "resolved_by")
+        .prefetch_related(Prefetch("notes", queryset=AlertNote.objects.filter(deleted=False).select_related("author")))
+        .order_by("-created_at")[:limit]
+    )
+
+
 def nurse_patient_rows(user, *, sort: str = "name") -> list[Patient]:
     """The nurse's patients with last sync, open alerts, next infusion and missed checks, in one
     query however many patients (each figure is a correlated subquery)."""

@@ -27,6 +27,7 @@ from ivigapp.reactions.selectors import (
     episodes_with_reports,
     lot_recall,
     nurse_patient_rows,
+    patient_alerts,
     patient_reactions,
 )
 from ivigapp.reactions.services.diary import lot_number_error
@@ -123,6 +124,7 @@ def patient_page(request, patient_id):
         "plan": patient.plans.filter(active=True).select_related("product", "rate_protocol").first(),
         "episodes": list(episodes_with_reports(patient)[:20]),
         "reactions": patient_reactions(patient)[:30],
+        "alerts": patient_alerts(patient),
         "followups": _followups(patient),
         "conflicts": list(
             SyncConflict.objects.filter(

@@ -7,6 +7,8 @@ from decimal import Decimal
 from zoneinfo import ZoneInfo
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
@@ -312,6 +314,39 @@ def test_a_nurse_acknowledges_annotates_and_resolves_from_the_queue(client, nurs
     assert alert.acknowledged_by == nurse and alert.resolution == "advice_given"
     assert alert.notes.get().text == "Calling you now."
     assert f"alert-{alert.pk}" not in client.get(reverse("reactions:queue")).content.decode()
+
+
+def test_the_patient_page_keeps_the_history_of_resolved_alerts_with_who_and_the_notes(client, nurse, episode):
+    """Once resolved an alert leaves the queue; the patient's page still shows it, who acknowledged and
+    resolved it, how, and the notes the patient was sent. The queries do not grow with the alerts."""
+    resolved = Alert.objects.get(report=report(episode, red_flag_answers=red_flags("RF_LIMB")))
+    services.alert_acknowledge(actor=nurse, alert=resolved)
+    services.alert_annotate(actor=nurse, alert=resolved, text="Calling you now.")
+    services.alert_resolve(actor=nurse, alert=resolved, resolution="advice_given")
+    still_open = Alert.objects.get(report=report(episode, red_flag_answers=red_flags("RF_CHEST")))
+    client.force_login(nurse)
+    url = reverse("reactions:patient", args=[episode.patient_id])
+    page = client.get(url).content.decode()
+    history = page[page.index('<ol class="alert-history">') :]
+    history = history[: history.index("</ol>\n")]
+    entries = re.findall(r'<li id="history-([0-9a-f-]+)"( class="resolved")?>(.*?)\n  </li>', history, re.S)
+    assert [(pk, bool(done)) for pk, done, _ in entries] == [(str(still_open.pk), False), (str(resolved.pk), True)]
+    text = {pk: " ".join(re.sub(r"<[^>]+>", " ", body).split()) for pk, _, body in entries}
+    assert "Open; due" in text[str(still_open.pk)]
+    done = text[str(resolved.pk)]
+    assert f"Resolved by {nurse.get_username()} on" in done and done.endswith("Calling you now.")
+    assert "Advice given" in done
+
+    def queries():
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get(url).status_code == 200
+        return len(captured)
+
+    before = queries()
+    for _ in range(3):
+        more = Alert.objects.get(report=report(episode, red_flag_answers=red_flags("RF_LIMB")))
+        services.alert_annotate(actor=nurse, alert=more, text="Seen.")
+    assert queries() == before
 
 
 def test_another_nurse_cannot_act_on_the_alert(client, other_nurse, episode):
