@@ -46,11 +46,16 @@ def main():
 
 
 def protocol_for(product, indication):
-    protocol = RateProtocol.objects.filter(product=product, indication=indication, infusion_type="subsequent").first()
+    protocol = RateProtocol.objects.filter(
+        product=product, indication=indication, infusion_type="subsequent", status="published"
+    ).first()
     if protocol is None:
         steps = [{"rate": r, "unit": "mL/kg/h", "minutes": 30} for r in (0.5, 1, 2, 3, 4)]
         steps.append({"rate": 5, "unit": "mL/kg/h", "minutes": None})
-        protocol = protocol_services.rate_protocol_create(
+        users = get_user_model().objects
+        protocol = protocol_services.rate_protocol_signed_off(
+            author=users.get(username="lead"),
+            approver=users.get(username="approver"),
             product=product,
             indication=indication,
             infusion_type="subsequent",

@@ -41,10 +41,15 @@ def product(db):
 
 
 @pytest.fixture
-def protocol(product):
+def protocol(product, roles):
+    """Published: written by one clinical administrator, approved by another."""
+    from tests.conftest import make_staff
+
     steps = [{"rate": r, "unit": "mL/kg/h", "minutes": 30} for r in (0.5, 1, 2, 3, 4)]
     steps.append({"rate": 5, "unit": "mL/kg/h", "minutes": None})
-    return protocol_services.rate_protocol_create(
+    return protocol_services.rate_protocol_signed_off(
+        author=make_staff("protocol-author", "clinical_admin"),
+        approver=make_staff("protocol-approver", "clinical_admin"),
         product=product,
         indication="CIDP",
         infusion_type="subsequent",

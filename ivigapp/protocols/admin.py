@@ -1,10 +1,12 @@
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
+from ivigapp.core.admin import adopt
 from ivigapp.protocols import services
 from ivigapp.protocols.content import admin as content_admin  # noqa: F401  (registers the content admin)
-from ivigapp.protocols.models import Product, RateProtocol, TriageRuleSet
-from ivigapp.protocols.signoff_admin import DocumentForm, SignedOffAdmin
+from ivigapp.protocols.models import ApprovalStatus, Product, RateProtocol, TriageRuleSet
+from ivigapp.protocols.signoff_admin import DocumentForm, SignedOffAdmin, SignOffActions
 
 
 @admin.register(Product)
@@ -40,11 +42,53 @@ class RateProtocolForm(forms.ModelForm):
         return steps
 
 
+SIGNOFF_FIELDS = ["version", "status", "author", "approved_by", "approved_at", "published_at"]
+
+
 @admin.register(RateProtocol)
-class RateProtocolAdmin(admin.ModelAdmin):
+class RateProtocolAdmin(SignOffActions):
+    """A new protocol, or a new version of one ("Start a new version" on the version in use), is a
+    draft its author may edit; then it is signed off like the other clinical content. A version
+    submitted for review, approved, published or retired is only read."""
+
     form = RateProtocolForm
-    list_display = ["product", "indication", "infusion_type", "max_rate", "max_rate_unit", "at_risk_max_rate"]
-    list_filter = ["product", "indication"]
+    list_display = ["product", "indication", "infusion_type", "version", "status", "max_rate", "max_rate_unit"]
+    list_filter = ["status", "product", "indication"]
+    list_select_related = ["product"]
+    actions = ["new_version", *SignOffActions.actions]
+
+    def version_label(self, obj) -> str:
+        return f"{obj.product} {obj.indication} {obj.infusion_type} v{obj.version}"
+
+    def has_change_permission(self, request, obj=None):
+        editable = obj is None or (obj.status == ApprovalStatus.DRAFT and obj.author_id == request.user.pk)
+        return editable and super().has_change_permission(request, obj)
+
+    def get_readonly_fields(self, request, obj=None):
+        if obj is None:
+            return []
+        # The use (product, indication, kind of infusion) is part of a version's identity.
+        return ["product", "indication", "infusion_type", *SIGNOFF_FIELDS]
+
+    def get_fields(self, request, obj=None):
+        return [*RateProtocolForm.Meta.fields, *SIGNOFF_FIELDS] if obj else RateProtocolForm.Meta.fields
+
+    def save_model(self, request, obj, form, change):
+        fields = {name: form.cleaned_data[name] for name in services.RATE_PROTOCOL_FIELDS if name in form.cleaned_data}
+        if change:
+            adopt(obj, services.rate_protocol_update(actor=request.user, protocol=obj, **fields))
+            return
+        use = {name: form.cleaned_data[name] for name in RateProtocol.USE}
+        adopt(obj, services.rate_protocol_draft(author=request.user, **use, **fields))
+
+    def publish_service(self, *, actor, obj):
+        return services.rate_protocol_publish(actor=actor, protocol=obj)
+
+    @admin.action(description=_("Start a new version from this one"))
+    def new_version(self, request, queryset):
+        for protocol in queryset:
+            draft = services.rate_protocol_new_version(author=request.user, protocol=protocol)
+            self.message_user(request, f"{self.version_label(draft)}: {_('a new draft to edit')}", messages.SUCCESS)
 
 
 class RuleSetForm(DocumentForm):

@@ -38,18 +38,31 @@ class Product(models.Model):
         verbose_name_plural = _("products")
 
     def __str__(self):
-        return f"{self.brand} {self.concentration_pct:g}%"
+        return f"{self.brand} {self.concentration_pct.normalize():f}%"  # 10%, not 10.0%
 
     @property
     def mg_per_ml(self) -> Decimal:
         return self.concentration_pct * 10
 
 
+class ApprovalStatus(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    IN_REVIEW = "in_review", _("In review")
+    APPROVED = "approved", _("Approved")
+    PUBLISHED = "published", _("Published")
+    RETIRED = "retired", _("Retired")
+
+
 class RateProtocol(models.Model):
-    """A label titration table for one product, indication and kind of infusion.
+    """A label titration table for one product, indication and kind of infusion, in versions.
 
     `steps` is a list of {"rate": number, "unit": RateUnit, "minutes": int or null (last step)}.
     Rates are converted to the pump's mL/h with the patient's rate weight, never copied.
+
+    Signed off like the other clinical content: a version is written as a draft, approved by a
+    second administrator and published, which retires the version of the same use published before.
+    A published or retired version is never edited. A plan keeps the version it was prescribed with,
+    so publishing a new one changes no prescription's steps or caps.
     """
 
     class InfusionType(models.TextChoices):
@@ -69,24 +82,36 @@ class RateProtocol(models.Model):
     )
     at_risk_max_rate_unit = models.CharField(max_length=10, choices=RateUnit.choices, blank=True)
     source = models.CharField(_("source"), max_length=200, blank=True)
+    version = models.PositiveIntegerField(default=1)
+    status = models.CharField(max_length=16, choices=ApprovalStatus.choices, default=ApprovalStatus.DRAFT)
+    author = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+", null=True, blank=True
+    )
+    approved_at = models.DateTimeField(null=True, blank=True)
+    published_at = models.DateTimeField(null=True, blank=True)
+
+    USE = ("product", "indication", "infusion_type")
 
     class Meta:
+        ordering = ["product", "indication", "infusion_type", "-version"]
         verbose_name = _("rate protocol")
         verbose_name_plural = _("rate protocols")
         constraints = [
-            models.UniqueConstraint(fields=["product", "indication", "infusion_type"], name="one_protocol_per_use")
+            models.UniqueConstraint(
+                fields=["product", "indication", "infusion_type", "version"], name="one_protocol_version_per_use"
+            ),
+            models.UniqueConstraint(
+                fields=["product", "indication", "infusion_type"],
+                condition=models.Q(status="published"),
+                name="one_published_protocol_per_use",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.product} {self.indication} {self.infusion_type}"
-
-
-class ApprovalStatus(models.TextChoices):
-    DRAFT = "draft", _("Draft")
-    IN_REVIEW = "in_review", _("In review")
-    APPROVED = "approved", _("Approved")
-    PUBLISHED = "published", _("Published")
-    RETIRED = "retired", _("Retired")
+        return f"{self.product} {self.indication} {self.infusion_type} v{self.version} ({self.status})"
 
 
 class TriageRuleSet(models.Model):

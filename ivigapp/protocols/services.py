@@ -45,34 +45,74 @@ def rate_protocol_steps_check(steps) -> None:
             raise ValidationError({"steps": _("Step %(n)s needs a positive number of minutes.") % {"n": number}})
 
 
+RATE_PROTOCOL_FIELDS = (
+    "steps",
+    "max_rate",
+    "max_rate_unit",
+    "at_risk_max_rate",
+    "at_risk_max_rate_unit",
+    "source",
+)
+
+
 @transaction.atomic
-def rate_protocol_create(
-    *,
-    product: Product,
-    indication: str,
-    infusion_type: str,
-    steps: list,
-    max_rate,
-    max_rate_unit: str,
-    at_risk_max_rate=None,
-    at_risk_max_rate_unit: str = "",
-    source: str = "",
-) -> RateProtocol:
-    rate_protocol_steps_check(steps)
-    protocol = RateProtocol(
-        product=product,
-        indication=indication,
-        infusion_type=infusion_type,
-        steps=steps,
-        max_rate=max_rate,
-        max_rate_unit=max_rate_unit,
-        at_risk_max_rate=at_risk_max_rate,
-        at_risk_max_rate_unit=at_risk_max_rate_unit,
-        source=source,
-    )
+def rate_protocol_draft(*, author, product: Product, indication: str, infusion_type: str, **fields) -> RateProtocol:
+    """A new version of the rate protocol for this product, indication and kind of infusion, as a
+    draft (`fields`: RATE_PROTOCOL_FIELDS). It plans nothing until approved and published."""
+    rate_protocol_steps_check(fields.get("steps"))
+    versions_locked(RateProtocol)
+    use = {"product": product, "indication": indication, "infusion_type": infusion_type}
+    version = (RateProtocol.objects.filter(**use).aggregate(v=Max("version"))["v"] or 0) + 1
+    protocol = RateProtocol(**use, **fields, version=version, author=author, status=ApprovalStatus.DRAFT)
     protocol.full_clean()
     protocol.save()
     return protocol
+
+
+@transaction.atomic
+def rate_protocol_update(*, actor, protocol: RateProtocol, **fields) -> RateProtocol:
+    """Edits a draft, by its author only (an approver who edited would approve their own words)."""
+    locked = RateProtocol.objects.select_for_update().get(pk=protocol.pk)
+    if locked.status != ApprovalStatus.DRAFT:
+        raise ValidationError({"status": _("Only a draft can be edited; start a new version instead.")})
+    if locked.author_id != actor.pk:
+        raise ValidationError({"author": _("Only the author edits a draft.")})
+    rate_protocol_steps_check(fields.get("steps", locked.steps))
+    for name, value in fields.items():
+        if name not in RATE_PROTOCOL_FIELDS:
+            raise ValidationError({name: _("This field cannot be changed.")})
+        setattr(locked, name, value)
+    locked.full_clean()
+    locked.save(update_fields=list(fields))
+    return locked
+
+
+def rate_protocol_new_version(*, author, protocol: RateProtocol) -> RateProtocol:
+    """A draft that starts as a copy of `protocol` (usually the one in use)."""
+    return rate_protocol_draft(
+        author=author,
+        product=protocol.product,
+        indication=protocol.indication,
+        infusion_type=protocol.infusion_type,
+        **{name: getattr(protocol, name) for name in RATE_PROTOCOL_FIELDS},
+    )
+
+
+def rate_protocol_publish(*, actor, protocol: RateProtocol) -> RateProtocol:
+    """Publishes an approved version and retires the one of the same use published before. Plans
+    keep the version they were prescribed with."""
+    rate_protocol_steps_check(protocol.steps)
+    use = {name: getattr(protocol, name) for name in RateProtocol.USE}
+    return signoff_publish(actor=actor, obj=protocol, others=RateProtocol.objects.filter(**use))
+
+
+def rate_protocol_signed_off(*, author, approver, **fields) -> RateProtocol:
+    """Draft, review, approval by `approver` and publication in one go: for seeding demo and
+    test data, where two administrators are at hand."""
+    protocol = rate_protocol_draft(author=author, **fields)
+    signoff_submit(actor=author, obj=protocol)
+    signoff_approve(actor=approver, obj=protocol)
+    return rate_protocol_publish(actor=author, protocol=protocol)
 
 
 def _check_condition(condition, where: str) -> None:

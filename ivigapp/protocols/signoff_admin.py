@@ -1,7 +1,7 @@
-"""Admin pages for clinical content kept as one JSON document per version (triage rule sets,
-reminder plans): a new version is written as JSON, starting from the version in use, and saved as
-a draft through its service; submit, approve (by someone other than the author) and publish are
-actions; an existing version is only read."""
+"""Admin pages for signed-off clinical content: submit, approve (by someone other than the author)
+and publish are actions (SignOffActions). For content kept as one JSON document per version
+(triage rule sets, reminder plans), a new version is written as JSON, starting from the version in
+use, and saved as a draft through its service; an existing version is only read (SignedOffAdmin)."""
 
 import json
 
@@ -42,14 +42,51 @@ class DocumentForm(forms.ModelForm):
         return document
 
 
-class SignedOffAdmin(admin.ModelAdmin):
+class SignOffActions(admin.ModelAdmin):
+    """Submit, approve (by someone other than the author) and publish as admin actions; a version
+    is never deleted. Subclasses may give `publish_service`."""
+
+    actions = ["submit", "approve", "publish"]
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+    def version_label(self, obj) -> str:
+        return f"v{obj.version}"
+
+    def _run(self, request, queryset, service, done):
+        for version in queryset:
+            try:
+                service(actor=request.user, obj=version)
+            except ValidationError as error:
+                outcome, level = "; ".join(error.messages), messages.ERROR
+            else:
+                outcome, level = done, messages.SUCCESS
+            self.message_user(request, f"{self.version_label(version)}: {outcome}", level)
+
+    @admin.action(description=_("Submit for review"))
+    def submit(self, request, queryset):
+        self._run(request, queryset, signoff_submit, _("submitted for review"))
+
+    @admin.action(description=_("Approve (a different person from the author)"))
+    def approve(self, request, queryset):
+        self._run(request, queryset, signoff_approve, _("approved"))
+
+    @admin.action(description=_("Publish"))
+    def publish(self, request, queryset):
+        self._run(request, queryset, self.publish_service, _("published"))
+
+    def publish_service(self, *, actor, obj):
+        return signoff_publish(actor=actor, obj=obj, others=self.model.objects.all())
+
+
+class SignedOffAdmin(SignOffActions):
     """Subclasses give `form`, `document_attr` (the model field holding the JSON) and `draft()`."""
 
     document_attr = ""
     list_display = ["version", "status", "author", "approved_by", "published_at"]
     list_select_related = ["author", "approved_by"]
     readonly_fields = ["version", "status", "author", "approved_by", "approved_at", "published_at", "document_shown"]
-    actions = ["submit", "approve", "publish"]
 
     def draft(self, request, document):
         raise NotImplementedError
@@ -71,32 +108,5 @@ class SignedOffAdmin(admin.ModelAdmin):
     def has_change_permission(self, request, obj=None):
         return obj is None and super().has_change_permission(request, obj)
 
-    def has_delete_permission(self, request, obj=None):
-        return False
-
     def save_model(self, request, obj, form, change):
         adopt(obj, self.draft(request, form.cleaned_data["document"]))
-
-    def _run(self, request, queryset, service, done):
-        for version in queryset:
-            try:
-                service(actor=request.user, obj=version)
-            except ValidationError as error:
-                self.message_user(request, f"v{version.version}: {'; '.join(error.messages)}", messages.ERROR)
-            else:
-                self.message_user(request, f"v{version.version}: {done}", messages.SUCCESS)
-
-    @admin.action(description=_("Submit for review"))
-    def submit(self, request, queryset):
-        self._run(request, queryset, signoff_submit, _("submitted for review"))
-
-    @admin.action(description=_("Approve (a different person from the author)"))
-    def approve(self, request, queryset):
-        self._run(request, queryset, signoff_approve, _("approved"))
-
-    @admin.action(description=_("Publish"))
-    def publish(self, request, queryset):
-        self._run(request, queryset, self.publish_service, _("published"))
-
-    def publish_service(self, *, actor, obj):
-        return signoff_publish(actor=actor, obj=obj, others=self.model.objects.all())

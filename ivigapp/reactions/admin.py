@@ -3,6 +3,7 @@ from django.contrib import admin
 
 from ivigapp.audit.services import audit_record
 from ivigapp.core.admin import adopt
+from ivigapp.protocols.models import ApprovalStatus, RateProtocol
 from ivigapp.reactions import services
 from ivigapp.reactions.models import Plan
 
@@ -25,6 +26,33 @@ class PlanForm(forms.ModelForm):
             "max_rate_override_ml_h",
             "max_rate_override_reason",
         ]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        if "rate_protocol" in self.fields:
+            self.fields["rate_protocol"].queryset = RateProtocol.objects.filter(
+                status=ApprovalStatus.PUBLISHED
+            ).select_related("product")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk is None and not self.errors:
+            # The service's checks, shown on the form's fields instead of as an error page.
+            services.plan_check(**{name: data[name] for name in CHECKED if name in data})
+        return data
+
+
+CHECKED = (
+    "patient",
+    "product",
+    "rate_protocol",
+    "dose_g_per_kg",
+    "weight_method",
+    "interval_days",
+    "course_days",
+    "max_rate_override_ml_h",
+    "max_rate_override_reason",
+)
 
 
 @admin.register(Plan)

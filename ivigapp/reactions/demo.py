@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from ivigapp.patients.models import CareAssignment, Patient
 from ivigapp.protocols import services as protocol_services
-from ivigapp.protocols.models import Product, RateProtocol
+from ivigapp.protocols.models import ApprovalStatus, Product, RateProtocol
 from ivigapp.reactions import services
 from ivigapp.reactions.dosing import rate_to_ml_h
 from ivigapp.reactions.models import RED_FLAGS, Alert, FollowUpCheck, HydrationLog, InfusionEpisode, Plan, RateChange
@@ -266,7 +266,7 @@ def clinical_demo_seed(*, lead, approver) -> None:
     """Creates what is missing; one transaction, so a refused write leaves nothing half-made."""
     _triage_rules_publish(lead, approver)
     products = _products_ensure()
-    protocols = _protocols_ensure(products)
+    protocols = _protocols_ensure(products, lead, approver)
     now = timezone.now()
     for regimen in REGIMENS:
         patient = Patient.objects.select_related("user", "risk_profile").get(user__username=regimen.username)
@@ -297,17 +297,19 @@ def _products_ensure() -> dict[str, Product]:
     return products
 
 
-def _protocols_ensure(products: dict[str, Product]) -> dict[tuple[str, str], RateProtocol]:
+def _protocols_ensure(products: dict[str, Product], lead, approver) -> dict[tuple[str, str], RateProtocol]:
     protocols = {}
     for spec in PROTOCOLS:
         product = products[spec.brand]
         protocol = RateProtocol.objects.filter(
-            product=product, indication=spec.indication, infusion_type=SUBSEQUENT
+            product=product, indication=spec.indication, infusion_type=SUBSEQUENT, status=ApprovalStatus.PUBLISHED
         ).first()
         if protocol is None:
             steps = [{"rate": rate, "unit": spec.unit, "minutes": STEP_MINUTES} for rate in spec.rates]
             steps[-1]["minutes"] = None
-            protocol = protocol_services.rate_protocol_create(
+            protocol = protocol_services.rate_protocol_signed_off(
+                author=lead,
+                approver=approver,
                 product=product,
                 indication=spec.indication,
                 infusion_type=SUBSEQUENT,

@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from ivigapp.patients.access import patients_for, patients_for_lot_recall
 from ivigapp.patients.models import Patient
+from ivigapp.protocols.models import ApprovalStatus, RateProtocol
 from ivigapp.reactions.models import (
     LEVEL_RANK,
     Alert,
@@ -65,6 +66,15 @@ def alert_queue(user) -> QuerySet[Alert]:
         .annotate(rank=rank)
         .order_by("-rank", "deadline_at")
     )
+
+
+def newer_rate_protocol(protocol: RateProtocol) -> RateProtocol | None:
+    """The version of the same use published after `protocol`, if `protocol` is no longer the one in
+    use (a plan keeps the version it was prescribed with until it is prescribed again)."""
+    if protocol.status == ApprovalStatus.PUBLISHED:
+        return None
+    use = {name: getattr(protocol, name) for name in RateProtocol.USE}
+    return RateProtocol.objects.filter(**use, status=ApprovalStatus.PUBLISHED, version__gt=protocol.version).first()
 
 
 def patient_alerts(patient: Patient, limit: int = 20) -> list[Alert]:

@@ -26,6 +26,7 @@ from ivigapp.reactions.selectors import (
     episode_timeline,
     episodes_with_reports,
     lot_recall,
+    newer_rate_protocol,
     nurse_patient_rows,
     patient_alerts,
     patient_reactions,
@@ -118,10 +119,12 @@ def patient_page(request, patient_id):
     patient = access_patient(request.user, patient_id, action="patient.view")
     if user_role(request.user) != ROLE_NURSE:
         raise Http404
+    plan = patient.plans.filter(active=True).select_related("product", "rate_protocol").first()
     context = {
         "patient": patient,
         "risk_flags": patient.risk_profile.flag_labels(),
-        "plan": patient.plans.filter(active=True).select_related("product", "rate_protocol").first(),
+        "plan": plan,
+        "newer_protocol": newer_rate_protocol(plan.rate_protocol) if plan else None,
         "episodes": list(episodes_with_reports(patient)[:20]),
         "reactions": patient_reactions(patient)[:30],
         "alerts": patient_alerts(patient),

@@ -3,12 +3,13 @@ publications leave exactly one version published (`versions_locked`). PostgreSQL
 runs one write transaction at a time."""
 
 import threading
+from decimal import Decimal
 
 import pytest
 from django.db import connection, transaction
 
 from ivigapp.protocols import services
-from ivigapp.protocols.models import ApprovalStatus, TriageRuleSet
+from ivigapp.protocols.models import ApprovalStatus, Product, RateProtocol, TriageRuleSet
 from ivigapp.reminders import plans
 from ivigapp.reminders.models import ReminderPlan
 from ivigapp.reminders.planning import DEFAULT_PLAN
@@ -17,7 +18,22 @@ from tests.pg_locks import wait_until_a_transaction_waits_for_a_lock
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
+
+def rate_protocol_draft(author):
+    product, _ = Product.objects.get_or_create(brand="Privigen", concentration_pct=Decimal("10"), vial_sizes_g=[5, 10])
+    return services.rate_protocol_draft(
+        author=author,
+        product=product,
+        indication="CIDP",
+        infusion_type="subsequent",
+        steps=[{"rate": 0.5, "unit": "mL/kg/h", "minutes": None}],
+        max_rate=Decimal("0.5"),
+        max_rate_unit="mL/kg/h",
+    )
+
+
 KINDS = {
+    "rate protocol": (RateProtocol, rate_protocol_draft),
     "triage rule set": (
         TriageRuleSet,
         lambda author: services.triage_ruleset_draft(author=author, document=services.triage_ruleset_v1_document()),

@@ -31,7 +31,7 @@ from ivigapp.reactions.services.diary import (
     vitals_record,
 )
 from ivigapp.reactions.services.followups import followups_mark_missed, followups_materialise
-from ivigapp.reactions.services.plans import plan_create, rate_cap
+from ivigapp.reactions.services.plans import plan_check, plan_create, rate_cap
 from ivigapp.reactions.services.reports import symptom_report_submit
 
 __all__ = [
@@ -59,6 +59,7 @@ __all__ = [
     "medication_record",
     "pause_end",
     "pause_start",
+    "plan_check",
     "plan_create",
     "rate_cap",
     "rate_change_record",

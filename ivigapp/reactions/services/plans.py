@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 
 from ivigapp.audit.services import audit_record
 from ivigapp.patients.models import BodyMeasurement, Patient
-from ivigapp.protocols.models import Product, RateProtocol
+from ivigapp.protocols.models import ApprovalStatus, Product, RateProtocol
 from ivigapp.reactions import dosing
 from ivigapp.reactions.models import Plan
 
@@ -18,6 +18,48 @@ DOSE_G_PER_KG_RANGE = (Decimal("0.1"), Decimal("2.5"))
 
 def _latest(patient: Patient, kind: str) -> BodyMeasurement | None:
     return patient.measurements.filter(kind=kind).order_by("-measured_on", "-recorded_at").first()
+
+
+def plan_check(
+    *,
+    patient: Patient,
+    product: Product,
+    rate_protocol: RateProtocol,
+    dose_g_per_kg: Decimal,
+    weight_method: str,
+    interval_days: int,
+    course_days: int = 1,
+    max_rate_override_ml_h: Decimal | None = None,
+    max_rate_override_reason: str = "",
+) -> tuple[BodyMeasurement, BodyMeasurement | None]:
+    """Raises the ValidationError that keeps a plan out (the admin's form shows it per field);
+    returns the patient's latest weight and height, which the dose is computed from."""
+    errors = {}
+    if not (DOSE_G_PER_KG_RANGE[0] <= Decimal(str(dose_g_per_kg)) <= DOSE_G_PER_KG_RANGE[1]):
+        errors["dose_g_per_kg"] = _("Enter a dose between 0.1 and 2.5 g/kg.")
+    if rate_protocol.product_id != product.pk:
+        errors["rate_protocol"] = _("This rate protocol is for another product.")
+    elif rate_protocol.status != ApprovalStatus.PUBLISHED:
+        errors["rate_protocol"] = _("Choose the published version of the rate protocol.")
+    if weight_method not in Plan.WeightMethod.values:
+        errors["weight_method"] = _("Choose actual, ideal or adjusted body weight.")
+    if not 1 <= interval_days <= 120:
+        errors["interval_days"] = _("Enter an interval between 1 and 120 days.")
+    if not 1 <= course_days <= 7:
+        errors["course_days"] = _("Enter between 1 and 7 course days.")
+    if max_rate_override_ml_h is not None and (max_rate_override_ml_h <= 0 or not max_rate_override_reason.strip()):
+        errors["max_rate_override_reason"] = _("A maximum-rate override needs a positive rate and a reason.")
+    if product.contains_sorbitol and patient.risk_profile.hereditary_fructose_intolerance:
+        errors["product"] = _("This product contains sorbitol and the patient has hereditary fructose intolerance.")
+    weight = _latest(patient, BodyMeasurement.Kind.WEIGHT_KG)
+    height = _latest(patient, BodyMeasurement.Kind.HEIGHT_CM)
+    if weight is None:
+        errors["weight_method"] = _("Record the patient's weight first.")
+    elif weight_method != Plan.WeightMethod.ACTUAL and (height is None or patient.sex_for_ibw not in ("M", "F")):
+        errors["weight_method"] = _("Ideal and adjusted weights need the patient's height and sex.")
+    if errors:
+        raise ValidationError(errors)
+    return weight, height
 
 
 @transaction.atomic
@@ -39,29 +81,17 @@ def plan_create(
     max_rate_override_reason: str = "",
 ) -> Plan:
     dose_g_per_kg = Decimal(str(dose_g_per_kg))
-    errors = {}
-    if not (DOSE_G_PER_KG_RANGE[0] <= dose_g_per_kg <= DOSE_G_PER_KG_RANGE[1]):
-        errors["dose_g_per_kg"] = _("Enter a dose between 0.1 and 2.5 g/kg.")
-    if rate_protocol.product_id != product.pk:
-        errors["rate_protocol"] = _("This rate protocol is for another product.")
-    if weight_method not in Plan.WeightMethod.values:
-        errors["weight_method"] = _("Choose actual, ideal or adjusted body weight.")
-    if not 1 <= interval_days <= 120:
-        errors["interval_days"] = _("Enter an interval between 1 and 120 days.")
-    if not 1 <= course_days <= 7:
-        errors["course_days"] = _("Enter between 1 and 7 course days.")
-    if max_rate_override_ml_h is not None and (max_rate_override_ml_h <= 0 or not max_rate_override_reason.strip()):
-        errors["max_rate_override_reason"] = _("A maximum-rate override needs a positive rate and a reason.")
-    if product.contains_sorbitol and patient.risk_profile.hereditary_fructose_intolerance:
-        errors["product"] = _("This product contains sorbitol and the patient has hereditary fructose intolerance.")
-    weight = _latest(patient, BodyMeasurement.Kind.WEIGHT_KG)
-    height = _latest(patient, BodyMeasurement.Kind.HEIGHT_CM)
-    if weight is None:
-        errors["weight_method"] = _("Record the patient's weight first.")
-    elif weight_method != Plan.WeightMethod.ACTUAL and (height is None or patient.sex_for_ibw not in ("M", "F")):
-        errors["weight_method"] = _("Ideal and adjusted weights need the patient's height and sex.")
-    if errors:
-        raise ValidationError(errors)
+    weight, height = plan_check(
+        patient=patient,
+        product=product,
+        rate_protocol=rate_protocol,
+        dose_g_per_kg=dose_g_per_kg,
+        weight_method=weight_method,
+        interval_days=interval_days,
+        course_days=course_days,
+        max_rate_override_ml_h=max_rate_override_ml_h,
+        max_rate_override_reason=max_rate_override_reason,
+    )
 
     dosing_weight = dosing.dosing_weight_kg(
         method=weight_method,
