@@ -11,6 +11,9 @@ from ivigapp.protocols.signoff_admin import DocumentForm, SignedOffAdmin, SignOf
 
 @admin.register(Product)
 class ProductAdmin(admin.ModelAdmin):
+    """Once a plan uses a product, its concentration is only read: plans convert their rates and
+    caps with it (a product of another strength is another product)."""
+
     list_display = [
         "brand",
         "concentration_pct",
@@ -19,6 +22,13 @@ class ProductAdmin(admin.ModelAdmin):
         "contains_maltose",
         "contains_sorbitol",
     ]
+
+    def get_readonly_fields(self, request, obj=None):
+        from ivigapp.reactions.models import Plan
+
+        if obj is not None and Plan.objects.filter(product=obj).exists():
+            return ["concentration_pct"]
+        return []
 
 
 class RateProtocolForm(forms.ModelForm):

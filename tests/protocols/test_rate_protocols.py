@@ -177,3 +177,15 @@ def test_the_nurse_sees_when_a_plans_protocol_version_has_been_replaced(client, 
     signed_off(services.rate_protocol_new_version(author=admin_user, protocol=plan.rate_protocol), admin_user, approver)
     page = client.get(url).content.decode()
     assert "Version 2 of this rate protocol has been published since." in page
+
+
+def test_a_products_concentration_is_only_read_once_a_plan_uses_it(client, admin_user, product, plan):
+    client.force_login(admin_user)
+    url = f"/admin/protocols/product/{product.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    assert "concentration_pct" not in form.fields
+    data = {name: value for name in form.fields if (value := form[name].value()) is not None}
+    data.update(vial_sizes_g="[5, 10, 20, 30]", concentration_pct="20")
+    assert client.post(url, data).status_code == 302
+    product.refresh_from_db()
+    assert (product.concentration_pct, product.vial_sizes_g) == (Decimal("10"), [5, 10, 20, 30])
