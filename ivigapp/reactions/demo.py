@@ -475,7 +475,7 @@ def _infusion_record(actor, patient: Patient, plan: Plan, start: datetime, timel
         systolic=rng.randint(116, 132),
         diastolic=rng.randint(70, 82),
     )
-    services.episode_start(actor=actor, episode=episode, started_at=start)
+    services.episode_start(actor=actor, episode=episode, started_at=start, recorded_at=start)  # entered then
     for size, quantity in _vial_split(plan.rounded_dose_g, plan.product.vial_sizes_g):
         services.vial_add(
             actor=actor,

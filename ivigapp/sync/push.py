@@ -2,6 +2,7 @@
 
 import functools
 import json
+import logging
 import time
 import uuid
 from dataclasses import dataclass, field
@@ -9,7 +10,7 @@ from dataclasses import dataclass, field
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
-from django.db import connection, connections, router, transaction
+from django.db import DataError, connection, connections, router, transaction
 from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -29,6 +30,8 @@ from ivigapp.sync.models import MutationLog, SyncClient, SyncConflict, patient_s
 from ivigapp.sync.stamp import stamp_rows
 from ivigapp.sync.tables import NURSE, PATIENT, TABLES, Context, create_row, current_value, update_row
 from ivigapp.sync.upcast import upcast
+
+logger = logging.getLogger(__name__)
 
 
 class MutationGap(Exception):
@@ -249,6 +252,12 @@ def _apply(user, client: SyncClient, mutation: dict, memo: _Memo | None = None) 
             return _apply_to_row(table, ctx, client, mutation, row, data)
     except (ValidationError, serializers.ValidationError) as error:
         return _reject(mutation, "validation", _errors(error))
+    except (DataError, ArithmeticError) as error:
+        # A value no check caught that the database cannot store (or read back): the savepoint
+        # undid the mutation, and refusing it alone keeps the device's queue moving. Retrying would
+        # fail the same way. Only the kind of error is logged, never a value.
+        logger.warning("push: %s mutation refused: %s", table.name, type(error).__name__)
+        return _reject(mutation, "validation", {"non_field_errors": [_("A value of this entry is out of range.")]})
 
 
 def _apply_to_row(table, ctx, client, mutation, row, data) -> dict:

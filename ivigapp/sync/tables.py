@@ -7,6 +7,7 @@ explicit serializer and then handed to the clinical services, never saved direct
 from dataclasses import dataclass, field
 
 from django.core.exceptions import ValidationError
+from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from rest_framework import serializers
 
@@ -458,7 +459,13 @@ def update_row(table: Table, ctx: Context, row, changes: dict):
     actor, client_id = ctx.user, ctx.client_id
     if table.name == "infusion_episode":
         if "started_at" in changes and row.started_at is None:
-            services.episode_start(actor=actor, episode=row, started_at=changes["started_at"], client_id=client_id)
+            services.episode_start(
+                actor=actor,
+                episode=row,
+                started_at=changes["started_at"],
+                recorded_at=parse_datetime(ctx.recorded_at) if ctx.recorded_at else None,  # sent as ISO 8601
+                client_id=client_id,
+            )
         if {"scheduled_start", "course_day"} & set(changes):
             services.episode_reschedule(
                 actor=actor,

@@ -17,7 +17,7 @@ def add_episodes(plan, patient, count):
     for i in range(count):
         start = timezone.now() - timedelta(days=21 * (i + 1))
         ep = services.episode_schedule(actor=user, patient=patient, plan=plan, scheduled_start=start)
-        services.episode_start(actor=user, episode=ep, started_at=start)
+        services.episode_start(actor=user, episode=ep, started_at=start, recorded_at=start)
         services.rate_change_record(actor=user, episode=ep, at=start, rate_ml_h=Decimal("35"))
         services.vial_add(
             actor=user,

@@ -133,24 +133,37 @@ def test_the_volume_given_counts_each_rate_until_the_next_and_skips_pauses(episo
     assert episode.volume_infused_ml == Decimal("157.5")
 
 
-def test_the_readiness_checklist_raises_alerts_for_fever_a_missing_kit_and_a_weight_change(plan, weighed_patient):
+def test_the_readiness_checklist_raises_alerts_for_fever_a_missing_kit_and_a_weight_change(
+    plan, weighed_patient, nurse
+):
     user = weighed_patient.user
     ep = services.episode_schedule(actor=user, patient=weighed_patient, plan=plan, scheduled_start=timezone.now())
-    services.episode_readiness_record(
-        actor=user,
-        episode=ep,
-        hydrated=True,
-        premeds_taken=True,
-        premeds_taken_at=timezone.now(),
-        weight_kg=Decimal("62.5"),
-        fever_or_infection=True,
-        anaphylaxis_kit_present=False,
-    )
+
+    def save_checklist():
+        services.episode_readiness_record(
+            actor=user,
+            episode=ep,
+            hydrated=True,
+            premeds_taken=True,
+            premeds_taken_at=timezone.now(),
+            weight_kg=Decimal("62.5"),
+            fever_or_infection=True,
+            anaphylaxis_kit_present=False,
+        )
+
+    save_checklist()
     assert sorted(Alert.objects.values_list("rule_id", "level")) == [
         ("KIT", "same_day"),
         ("T14", "same_day"),
         ("T41", "routine"),
     ]
+    # Saved again (a walkthrough saved it three times and got three of each): no second alert while
+    # the first is open; once the nurse has resolved it, a fever still there is a new finding.
+    save_checklist()
+    assert Alert.objects.count() == 3
+    services.alert_resolve(actor=nurse, alert=Alert.objects.get(rule_id="T14"), resolution="advice_given")
+    save_checklist()
+    assert sorted(Alert.objects.values_list("rule_id", flat=True)) == ["KIT", "T14", "T14", "T41"]
 
 
 def test_vitals_outside_human_ranges_are_refused(episode):

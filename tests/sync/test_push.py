@@ -5,9 +5,9 @@ import pytest
 from django.utils import timezone
 
 from ivigapp.audit.models import AuditEvent
-from ivigapp.reactions.models import InfusionEpisode, SymptomReport, VialUsage
+from ivigapp.reactions.models import Alert, InfusionEpisode, SymptomReport, VialUsage
 from ivigapp.sync.models import MutationLog, SyncConflict
-from tests.reactions.conftest import NO_RED_FLAGS
+from tests.reactions.conftest import NO_RED_FLAGS, red_flags
 from tests.sync.conftest import Device
 
 pytestmark = pytest.mark.django_db
@@ -134,6 +134,76 @@ def test_bad_values_are_rejected_field_by_field_and_the_queue_moves_on(plan, wei
     assert results[3]["status"] == "applied"
     assert list(VialUsage.objects.values_list("lot_number", flat=True)) == ["LOT-77"]
     assert MutationLog.objects.filter(result="rejected").count() == 2
+
+
+def test_a_start_in_the_wrong_year_is_refused_and_a_red_flag_after_it_still_reaches_the_nurse(plan, weighed_patient):
+    """Found by a walkthrough: a start on 1990-01-01, then the end. The volume estimate overflowed
+    the column, every later push answered 500, and a red-flag report behind it never arrived."""
+    device = Device(weighed_patient.user)
+    episode = new_episode(device, plan)
+    start = {"started_at": "1990-01-01T10:00:00+00:00", "status": "in_progress"}
+    device.write("infusion_episode", episode["row_id"], set=start, base_version=1)
+    device.write("symptom_report", set={"onset_at": iso(timezone.now()), "red_flag_answers": red_flags("RF_STROKE")})
+    response = device.push()
+    assert response.status_code == 200
+    results = response.json()["results"]
+    message = "A start more than a week in the past cannot be entered. Check the date."
+    assert results[1]["detail"] == {"started_at": [message]}
+    assert results[2]["status"] == "applied"
+    assert Alert.objects.get(patient=weighed_patient).level == "emergency"
+
+
+def test_a_start_entered_offline_is_judged_by_when_it_was_entered(plan, weighed_patient):
+    """A phone offline for ten days sends a start it recorded ten days ago: a real start, accepted."""
+    device = Device(weighed_patient.user)
+    episode = new_episode(device, plan)
+    entered = timezone.now() - timedelta(days=10)
+    start = {"started_at": iso(entered - timedelta(minutes=5)), "status": "in_progress"}
+    device.write("infusion_episode", episode["row_id"], set=start, base_version=1)["recorded_at"] = iso(entered)
+    assert [r["status"] for r in device.push().json()["results"]] == ["applied", "applied"]
+
+
+def test_an_infusion_left_running_for_weeks_leaves_the_volume_unestimated_instead_of_failing_the_push(
+    plan, weighed_patient
+):
+    """Started on its planned day 60 days ago at 1,000 mL/h and ended only now: 1,440 L overflows
+    the volume column (it made every later push of the device a 500)."""
+    device = Device(weighed_patient.user)
+    start = iso(timezone.now() - timedelta(days=60))
+    episode = device.write("infusion_episode", set={"plan_id": plan.pk, "scheduled_start": start})
+    started = {"started_at": start, "status": "in_progress"}
+    device.write("infusion_episode", episode["row_id"], set=started, base_version=1)["recorded_at"] = start
+    device.write("rate_change", set={"episode_id": episode["row_id"], "at": start, "rate_ml_h": "1000", "step_no": 1})
+    end = {"ended_at": iso(timezone.now()), "status": "complete"}
+    device.write("infusion_episode", episode["row_id"], set=end, base_version=2)
+    response = device.push()
+    assert response.status_code == 200
+    assert [r["status"] for r in response.json()["results"]] == ["applied"] * 4, response.json()["results"]
+    ended = InfusionEpisode.objects.get(pk=episode["row_id"])
+    assert (ended.status, ended.volume_infused_ml) == ("complete", None)
+
+
+def test_a_value_the_database_cannot_store_refuses_that_mutation_alone(plan, weighed_patient, monkeypatch):
+    """Fault injection: should a value get past every check and the database refuse it, the
+    mutation is rejected in its savepoint and the queue moves on (a 500 would block it for good)."""
+    from django.db import DataError
+
+    from ivigapp.sync import push
+
+    def overflowing(*args, **kwargs):
+        raise DataError("numeric field overflow")
+
+    monkeypatch.setattr(push, "update_row", overflowing)
+    device = Device(weighed_patient.user)
+    episode = new_episode(device, plan)
+    device.write("infusion_episode", episode["row_id"], set={"course_day": 1}, base_version=1)
+    device.write("symptom_report", set={"onset_at": iso(timezone.now()), "red_flag_answers": red_flags("RF_STROKE")})
+    response = device.push()
+    assert response.status_code == 200
+    results = response.json()["results"]
+    assert [r["status"] for r in results] == ["applied", "rejected", "applied"], results
+    assert results[1]["detail"] == {"non_field_errors": ["A value of this entry is out of range."]}
+    assert response.json()["last_mutation_id"] == 3
 
 
 def test_an_old_mutation_format_is_upcast(plan, weighed_patient):

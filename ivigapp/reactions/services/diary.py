@@ -2,7 +2,7 @@
 
 import re
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
 
@@ -150,27 +150,34 @@ def episode_readiness_record(
         patient_id=episode.patient_id,
         client_id=client_id,
     )
-    patient = episode.patient
+    # A checklist saved again raises no second alert for a finding the nurse has not resolved yet.
+    raised = set(
+        Alert.objects.filter(episode=episode, resolved_at__isnull=True, deleted=False).values_list("rule_id", flat=True)
+    )
+    findings = []
     if fever_or_infection:
-        alert_raise(
-            patient=patient, source=Alert.Source.READINESS, level=AlertLevel.SAME_DAY, rule_id="T14", episode=episode
-        )
+        findings.append((Alert.Source.READINESS, AlertLevel.SAME_DAY, "T14"))
     if anaphylaxis_kit_present is False:
-        alert_raise(
-            patient=patient, source=Alert.Source.READINESS, level=AlertLevel.SAME_DAY, rule_id="KIT", episode=episode
-        )
+        findings.append((Alert.Source.READINESS, AlertLevel.SAME_DAY, "KIT"))
     baseline = Decimal(episode.plan.computation["actual_weight_kg"])
     if weight_kg is not None and abs(Decimal(weight_kg) - baseline) / baseline >= WEIGHT_CHANGE_ALERT:
-        alert_raise(
-            patient=patient, source=Alert.Source.WEIGHT_CHANGE, level=AlertLevel.ROUTINE, rule_id="T41", episode=episode
-        )
+        findings.append((Alert.Source.WEIGHT_CHANGE, AlertLevel.ROUTINE, "T41"))
+    for source, level, rule_id in findings:
+        if rule_id not in raised:
+            alert_raise(patient=episode.patient, source=source, level=level, rule_id=rule_id, episode=episode)
     return episode
 
 
 @transaction.atomic
-def episode_start(*, actor, episode: InfusionEpisode, started_at: datetime, client_id=None) -> InfusionEpisode:
+def episode_start(
+    *, actor, episode: InfusionEpisode, started_at: datetime, recorded_at=None, client_id=None
+) -> InfusionEpisode:
+    """`recorded_at`: when the start was entered, by the device's clock (a phone offline for days
+    sends it late); the server's clock when not given."""
     errors = {}
     not_in_future(started_at, "started_at", errors)
+    if started_at < (recorded_at or timezone.now()) - EARLIEST_START:
+        errors.setdefault("started_at", _("A start more than a week in the past cannot be entered. Check the date."))
     if episode.status != InfusionEpisode.Status.PLANNED:
         errors["status"] = _("This infusion has already started.")
     if errors:
@@ -202,8 +209,16 @@ def episode_end(*, actor, episode: InfusionEpisode, ended_at: datetime, status: 
     return episode
 
 
-def episode_volume_estimate(episode: InfusionEpisode) -> Decimal:
-    """mL given: each rate held until the next change or the end, minus the time paused."""
+# A start is entered at most this long after it happened (a start typed with the wrong year would
+# otherwise make the diary, the chart and the volume estimate absurd).
+EARLIEST_START = timedelta(days=7)
+VOLUME_FIELD = InfusionEpisode._meta.get_field("volume_infused_ml")
+VOLUME_MAX = Decimal(10 ** (VOLUME_FIELD.max_digits - VOLUME_FIELD.decimal_places)) - Decimal("0.1")
+
+
+def episode_volume_estimate(episode: InfusionEpisode) -> Decimal | None:
+    """mL given: each rate held until the next change or the end, minus the time paused. None when
+    a mistyped rate makes it too large to be a volume (the rates stay in the diary for the nurse)."""
     changes = list(RateChange.objects.filter(episode=episode, deleted=False).order_by("at"))
     if not changes:
         return Decimal(0)
@@ -218,7 +233,7 @@ def episode_volume_estimate(episode: InfusionEpisode) -> Decimal:
             if overlap_end > overlap_start:
                 seconds -= Decimal((overlap_end - overlap_start).total_seconds())
         total += current.rate_ml_h * max(seconds, Decimal(0)) / 3600
-    return total.quantize(Decimal("0.1"))
+    return total.quantize(Decimal("0.1")) if total <= VOLUME_MAX else None
 
 
 def _vial_build(

@@ -63,15 +63,17 @@ export async function followups() {
 }
 
 /** The planned infusion to prepare or start, made (as a local entry) when there is none. */
-export async function episodeToPrepare(me) {
+export async function episodeToPrepare(me, scheduledStart = new Date().toISOString()) {
   const active = await activeEpisode();
   if (active) return active;
   const planned = await plannedEpisode();
   if (planned) return planned;
   if (!me || !me.plan) return null;
+  // A new infusion is planned for `scheduledStart`: its reminders are planned from it, so an
+  // infusion prepared for another day must not be planned for now.
   const id = await write("infusion_episode", null, {
     plan_id: me.plan.id,
-    scheduled_start: new Date().toISOString(),
+    scheduled_start: scheduledStart,
     course_day: 1,
   }, { status: "planned" });
   return (await rowsOf("infusion_episode")).find((episode) => episode.id === id);

@@ -1,6 +1,7 @@
 // Home: the next infusion, the readiness checklist for it, follow-up checks that are due, the
 // next reminders, and the way to "I feel unwell" within one thumb's reach.
-import { activeEpisode, episodeToPrepare, episodes, followups, nextInfusionAt, plannedEpisode } from "./data.js";
+import { activeEpisode, episodeToPrepare, episodes, followups, nextInfusionAt, partsOf, plannedEpisode } from "./data.js";
+import { drinkCard } from "./drinks.js";
 import { field, format, formatDateTime, gettext, h, ngettext, yesNo } from "./dom.js";
 import { write } from "./store.js";
 import { builtinAdvice } from "./content.js";
@@ -12,7 +13,9 @@ const answer = (form, name) => {
 };
 
 function readiness(ctx, episode) {
-  const status = h("p", { class: "form-status", role: "status" });
+  // The advice for a fever stays for as long as the saved checklist says so (the screen is drawn
+  // again after every sync, which used to wipe it within a second).
+  const status = h("p", { class: "form-status", role: "status" }, episode && episode.fever_or_infection ? feverAdvice() : null);
   const weight = h("input", { type: "number", name: "weight_kg", inputmode: "decimal", step: "0.1", min: "1", max: "400", value: episode && episode.weight_kg ? episode.weight_kg : "" });
   const form = h(
     "form",
@@ -27,7 +30,13 @@ function readiness(ctx, episode) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    const target = await episodeToPrepare(ctx.me);
+    const kg = weight.value ? Number(weight.value) : null;
+    if (kg !== null && !(kg >= 1 && kg <= 400)) {
+      status.replaceChildren(h("span", { class: "error" }, gettext("Enter your weight in kg, between 1 and 400, or leave it empty.")));
+      weight.focus();
+      return;
+    }
+    const target = await episodeToPrepare(ctx.me, upcomingStart(ctx.me, await episodes()));
     if (!target) return;
     const values = {
       hydrated: answer(form, "hydrated"),
@@ -35,15 +44,22 @@ function readiness(ctx, episode) {
       fever_or_infection: answer(form, "fever_or_infection"),
       anaphylaxis_kit_present: answer(form, "anaphylaxis_kit_present"),
     };
-    if (weight.value) values.weight_kg = Number(weight.value).toFixed(1);
+    if (kg !== null) values.weight_kg = kg.toFixed(1);
     await write("infusion_episode", target.id, values);
-    status.replaceChildren(
-      values.fever_or_infection
-        ? h("strong", {}, builtinAdvice("ADV_DELAY_INFUSION_CALL_TEAM"))
-        : gettext("Checklist saved."),
-    );
+    status.replaceChildren(values.fever_or_infection ? feverAdvice() : gettext("Checklist saved."));
   });
   return h("section", { class: "card", "aria-labelledby": "ready-title" }, h("h2", { id: "ready-title" }, gettext("Ready for your infusion?")), form);
+}
+
+function feverAdvice() {
+  return h("strong", { id: "fever-advice" }, builtinAdvice("ADV_DELAY_INFUSION_CALL_TEAM"));
+}
+
+/** When an infusion prepared from Home is planned for: the next one by the plan's interval, or now
+ * when that day has come (planning it for now would send its reminders at once). */
+function upcomingStart(me, all) {
+  const next = nextInfusionAt(me, all);
+  return next && Date.parse(next) > Date.now() ? next : new Date().toISOString();
 }
 
 export async function render(ctx) {
@@ -85,6 +101,8 @@ export async function render(ctx) {
         )
       : null,
     !active && me.plan ? readiness(ctx, planned) : null,
+    // Drinking before an infusion is part of the plan: logged against the infusion it prepares.
+    !active && planned ? drinkCard(ctx, planned, await partsOf("hydration", planned.id), Date.parse(planned.scheduled_start) - Date.now() > 12 * 3600000 ? "day_before" : "same_day") : null,
     remindersCard(ctx),
     h(
       "ul",

@@ -3,9 +3,11 @@
 // Everything is written locally first (store.write) and sent by sync.js when there is network.
 import { activeEpisode, episodeToPrepare, partsOf } from "./data.js";
 import { ask, field, format, formatDateTime, formatDuration, formatNumber, gettext, h, localInputValue } from "./dom.js";
+import { drinkCard } from "./drinks.js";
 import { write } from "./store.js";
 
 const LOT = /^[A-Z0-9][A-Z0-9-]{2,19}$/;
+const EARLIEST_START_MS = 7 * 86400000; // as the server: reactions.services.diary.EARLIEST_START
 const time = (iso) => Date.parse(iso);
 
 function startForm(ctx) {
@@ -29,8 +31,13 @@ function startForm(ctx) {
       at.focus();
       return;
     }
+    if (chosen.getTime() < Date.now() - EARLIEST_START_MS) {
+      error.textContent = gettext("A start more than a week in the past cannot be entered. Check the date.");
+      at.focus();
+      return;
+    }
     const startedAt = chosen.toISOString();
-    const episode = await episodeToPrepare(me);
+    const episode = await episodeToPrepare(me, startedAt);
     await write("infusion_episode", episode.id, { started_at: startedAt, status: "in_progress" });
     if (first) {
       await write("rate_change", null, { episode_id: episode.id, at: startedAt, rate_ml_h: String(first.rate_ml_h), step_no: 1, reason: "titration" });
@@ -52,9 +59,13 @@ function stepCard(ctx, episode, rates, paused) {
   const { plan } = ctx.me;
   const sorted = [...rates].sort((a, b) => time(a.at) - time(b.at) || (a.step_no || 0) - (b.step_no || 0));
   const current = sorted[sorted.length - 1];
-  const currentNo = current ? Number(current.step_no) || sorted.length : 0;
-  const planned = plan.steps.find((step) => step.step_no === currentNo);
+  // Where the pump is on the plan is read from its rate, not from the number the entry carries: after
+  // slowing down the next step is the plan's next one above the rate running now, never a jump.
+  const currentNo = current ? planStepAt(plan, Number(current.rate_ml_h)) : 0;
+  const onStep = current && currentNo > 0 && Math.abs(Number(plan.steps[currentNo - 1].rate_ml_h) - Number(current.rate_ml_h)) < 0.05;
+  const planned = onStep ? plan.steps[currentNo - 1] : null;
   const next = plan.steps.find((step) => step.step_no === currentNo + 1);
+  const slowed = current && current.reason === "reaction_slow";
   const timer = h("span", { class: "timer", id: "step-timer" }, "00:00");
   const tick = () => {
     timer.textContent = current ? formatDuration(Date.now() - time(current.at)) : "00:00";
@@ -86,15 +97,25 @@ function stepCard(ctx, episode, rates, paused) {
   return h(
     "section",
     { class: "card card-important", "aria-labelledby": "step-title" },
-    h("h2", { id: "step-title" }, current ? format(gettext("Step %(n)s of %(total)s"), { n: currentNo, total: plan.steps.length }) : gettext("No rate logged yet")),
+    h("h2", { id: "step-title" }, !current ? gettext("No rate logged yet") : onStep ? format(gettext("Step %(n)s of %(total)s"), { n: currentNo, total: plan.steps.length }) : currentNo ? format(gettext("Between steps %(n)s and %(m)s of %(total)s"), { n: currentNo, m: currentNo + 1, total: plan.steps.length }) : format(gettext("Below step 1 of %(total)s"), { total: plan.steps.length })),
     current ? h("p", { class: "rate-now" }, h("span", { dir: "ltr" }, `${formatNumber(current.rate_ml_h)} mL/h`)) : null,
     h("p", {}, gettext("Time at this rate:"), " ", timer, planned && planned.minutes ? h("span", { class: "hint" }, " · ", format(gettext("planned %(n)s min"), { n: planned.minutes })) : null),
     paused ? h("p", { class: "warning" }, gettext("The infusion is paused.")) : null,
+    slowed && next ? h("p", { class: "warning", id: "slowed-hint" }, gettext("You slowed the drip for a reaction. Go up a step only once the symptoms have gone, as your plan says. If they come back, slow down again and call your care team.")) : null,
     nextButton,
     next && !nextAllowed ? h("p", { class: "hint" }, gettext("The next step is above your maximum rate. Stay at this rate.")) : null,
     !next && current ? h("p", { class: "hint" }, gettext("This is the last step of your plan.")) : null,
     h("p", { class: "hint" }, format(gettext("Your maximum rate: %(cap)s mL/h"), { cap: formatNumber(cap) })),
   );
+}
+
+/** The highest step of the plan whose rate is at or below `rate` (0: below step 1). */
+function planStepAt(plan, rate) {
+  let found = 0;
+  for (const step of plan.steps) {
+    if (Number(step.rate_ml_h) <= rate + 0.05) found = Math.max(found, step.step_no);
+  }
+  return found;
 }
 
 function customRate(ctx, episode, rates) {
@@ -130,7 +151,8 @@ function customRate(ctx, episode, rates) {
       });
       if (choice !== "yes") return;
     }
-    await write("rate_change", null, { episode_id: episode.id, at: new Date().toISOString(), rate_ml_h: value.toFixed(1), step_no: rates.length + 1, reason: reason.value });
+    const stepNo = Math.max(1, planStepAt(ctx.me.plan, value)); // the plan's step at or below this rate
+    await write("rate_change", null, { episode_id: episode.id, at: new Date().toISOString(), rate_ml_h: value.toFixed(1), step_no: stepNo, reason: reason.value });
     ctx.rerender();
   });
   return h("details", { class: "card" }, h("summary", {}, gettext("Log a different rate")), form);
@@ -190,7 +212,13 @@ function vialCard(ctx, episode, vials) {
       expiry.focus();
       return;
     }
-    await write("vial", null, { episode_id: episode.id, lot_number: lotNumber, expiry_date: expiry.value, vial_size_g: size.value, quantity: Number(quantity.value) || 1 });
+    const count = Number(quantity.value || "1");
+    if (!Number.isInteger(count) || count < 1 || count > 50) {
+      error.textContent = gettext("Enter how many vials of this lot: 1 to 50.");
+      quantity.focus();
+      return;
+    }
+    await write("vial", null, { episode_id: episode.id, lot_number: lotNumber, expiry_date: expiry.value, vial_size_g: size.value, quantity: count });
     ctx.rerender();
   });
   return h(
@@ -278,7 +306,7 @@ export async function render(ctx) {
   if (!me.plan) return [h("h1", {}, gettext("Infusion")), h("p", {}, gettext("Your care team has not added your plan yet."))];
   const episode = await activeEpisode();
   if (!episode) return startForm(ctx);
-  const [rates, pauses, vials, medicines] = await Promise.all(["rate_change", "pause", "vial", "medication"].map((table) => partsOf(table, episode.id)));
+  const [rates, pauses, vials, medicines, drinks] = await Promise.all(["rate_change", "pause", "vial", "medication", "hydration"].map((table) => partsOf(table, episode.id)));
   const paused = pauses.some((pause) => !pause.resumed_at);
   return [
     h("h1", {}, gettext("Infusion in progress")),
@@ -289,6 +317,7 @@ export async function render(ctx) {
     pauseCard(ctx, episode, pauses),
     vialCard(ctx, episode, vials),
     medicineCard(ctx, episode, medicines),
+    drinkCard(ctx, episode, drinks, "during"),
     endCard(ctx, episode),
   ];
 }
