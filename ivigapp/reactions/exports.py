@@ -40,7 +40,7 @@ def diary_csv(patient: Patient) -> str:
             (
                 r.at,
                 "rate",
-                f"step={r.step_no} rate_ml_h={r.rate_ml_h} mg_kg_min={r.mg_kg_min} "
+                f"step={r.step_no} rate_ml_h={r.rate_ml_h} mg_kg_min={r.mg_kg_min} reason={r.reason} "
                 f"cap_ml_h={r.cap_ml_h}{' ABOVE_CAP' if r.exceeds_cap else ''}",
                 r.entered_by,
             )

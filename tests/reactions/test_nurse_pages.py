@@ -1,4 +1,5 @@
 import csv
+import html
 import io
 import json
 import re
@@ -16,6 +17,7 @@ from ivigapp.audit.models import AuditEvent
 from ivigapp.patients import services as patient_services
 from ivigapp.reactions import services
 from ivigapp.reactions.models import Alert, ReactionReview
+from ivigapp.reactions.models.reports import RED_FLAGS
 from ivigapp.reactions.selectors import episode_timeline
 from ivigapp.reactions.timeline import timeline_layout
 from tests.conftest import make_patient
@@ -227,16 +229,19 @@ def test_an_unanswered_red_flag_question_is_left_out_of_the_fhir_response_and_na
     assert not set(items) & (set(NO_RED_FLAGS) - {"RF_AIRWAY"})
     # The nurse's page says which questions went unanswered, apart from the ones answered no.
     page = client.get(reverse("reactions:patient", args=[episode.patient_id])).content.decode()
-    unanswered = ", ".join(code for code in NO_RED_FLAGS if code != "RF_AIRWAY")
-    assert f"Red flags: RF_AIRWAY · Not answered: {unanswered}" in page
+    labels = [str(RED_FLAGS[code]) for code in RED_FLAGS if code != "RF_AIRWAY"]
+    unanswered = html.escape("; ".join(labels))
+    assert f"Not answered: {unanswered}</p>" in page
+    assert "RF_" not in re.sub(r"<[^>]+>", "", page)  # words the nurse reads, not codes
     # So do the infusion's timeline and the CSV.
     timeline = client.get(reverse("reactions:timeline", args=[episode.pk])).content.decode()
-    assert f"RF_AIRWAY · Not answered: {unanswered}" in timeline
+    assert f"{html.escape(str(RED_FLAGS['RF_AIRWAY']))} · Not answered: {unanswered}" in timeline
     rows = csv.DictReader(
         io.StringIO(client.get(reverse("reactions:diary_csv", args=[episode.patient_id])).content.decode())
     )
     reaction = next(row for row in rows if row["entry"] == "reaction")
-    assert f"red_flags=RF_AIRWAY not_answered={unanswered.replace(', ', ',')} " in reaction["detail"]
+    codes = ",".join(code for code in RED_FLAGS if code != "RF_AIRWAY")  # the export keeps the codes
+    assert f"red_flags=RF_AIRWAY not_answered={codes} " in reaction["detail"]
 
 
 def test_the_csv_lists_every_event_in_time_order_and_defuses_formulas(client, nurse, episode):

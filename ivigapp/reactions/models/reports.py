@@ -130,6 +130,9 @@ class SymptomReport(DiaryRow):
         order they are asked."""
         return [code for code in RED_FLAGS if code in self.red_flag_answers and self.red_flag_answers[code] is None]
 
+    def unanswered_labels(self) -> list[str]:
+        return [str(RED_FLAGS[code]) for code in self.unanswered()]
+
 
 class TriageDecision(SyncRow):
     """What the server's evaluator decided for a report, and which texts the patient was shown."""
@@ -147,6 +150,11 @@ class TriageDecision(SyncRow):
 
     def __str__(self):
         return f"{self.primary_rule_id} {self.level}"
+
+    def level_label(self) -> str:
+        from ivigapp.reactions.models.alerts import AlertLevel
+
+        return str(AlertLevel(self.level).label) if self.level in AlertLevel.values else self.level
 
 
 class FollowUpCheck(SyncRow):
