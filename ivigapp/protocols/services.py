@@ -167,7 +167,8 @@ def versions_locked(model) -> None:
     and two publications at once each retire only what was published before both, leaving two
     published versions. SQLite writes one transaction at a time anyway (BEGIN IMMEDIATE)."""
     meta = model._meta
-    ContentType.objects.select_for_update().get(app_label=meta.app_label, model=meta.model_name)
+    # NO KEY: other writers that only reference the row (the admin's log) do not wait.
+    ContentType.objects.select_for_update(no_key=True).get(app_label=meta.app_label, model=meta.model_name)
 
 
 @transaction.atomic

@@ -59,11 +59,14 @@ def reminders_replan(*, episode: InfusionEpisode, now: datetime | None = None) -
     preference = ReminderPreference.objects.filter(patient=patient).first()
     quiet = (preference.quiet_start, preference.quiet_end) if preference else (None, None)
     plan = reminder_plan_current()
-    existing = {r.kind: r for r in Reminder.objects.filter(episode=episode)}
-    followups = set(FollowUpCheck.objects.filter(episode=episode).values_list("kind", flat=True))
     gone = episode.deleted or episode.status == InfusionEpisode.Status.DEFERRED
     touched = []
     with transaction.atomic():
+        # One re-plan of an infusion at a time (a push ending it while a dispatch tick adopts a new
+        # plan would both create the same reminder): the second waits, then reads what the first wrote.
+        list(InfusionEpisode.objects.select_for_update(no_key=True).filter(pk=episode.pk).values_list("pk"))
+        existing = {r.kind: r for r in Reminder.objects.filter(episode=episode)}
+        followups = set(FollowUpCheck.objects.filter(episode=episode).values_list("kind", flat=True))
         for step in plan["steps"]:
             row = existing.get(step["kind"])
             due = None if gone else _due_for(step, episode, zone, followups)
@@ -112,12 +115,15 @@ def reminders_adopt_plan(*, limit: int = 200) -> int:
     """Re-plans the infusions whose pending reminders a plan other than the one in use planned (after
     a new plan is published), soonest due first, at most `limit` infusions a call; returns how many.
     The stale version on the reminder rows is the record of what is left, so a worker that dies
-    midway loses nothing. A snoozed reminder keeps its time (re-planning never moves one), so it is
-    not looked for."""
-    version = reminder_plan_current()["version"]
+    midway loses nothing, and one that fails is logged and tried again at the next tick without
+    holding up the others or the dispatch. A snoozed reminder keeps its time (re-planning never
+    moves one), so it is not looked for unless the plan dropped its kind."""
+    plan = reminder_plan_current()
+    kinds = [step["kind"] for step in plan["steps"]]
     episode_ids = list(
-        Reminder.objects.filter(status=Reminder.Status.PENDING, snoozed_until__isnull=True)
-        .exclude(plan_version=version)
+        Reminder.objects.filter(status=Reminder.Status.PENDING)
+        .filter(Q(snoozed_until__isnull=True) | ~Q(kind__in=kinds))  # a snoozed one of a dropped kind goes
+        .exclude(plan_version=plan["version"])
         .values("episode_id")
         .annotate(soonest=Min("due_at"))
         .order_by("soonest")
@@ -127,7 +133,11 @@ def reminders_adopt_plan(*, limit: int = 200) -> int:
         return 0
     episodes = InfusionEpisode.objects.filter(pk__in=episode_ids).select_related("plan", "patient")
     for episode in episodes:
-        reminders_replan(episode=episode)
+        try:
+            with transaction.atomic():
+                reminders_replan(episode=episode)
+        except Exception:  # noqa: BLE001 (one infusion's failure must not stop every reminder)
+            logger.exception("reminders_adopt_plan: infusion %s not re-planned; tried again next tick", episode.pk)
     return len(episode_ids)
 
 

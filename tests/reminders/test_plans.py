@@ -183,3 +183,29 @@ def test_looking_for_reminders_of_an_older_plan_costs_the_same_for_1_and_12_infu
         scheduled(weighed_patient, plan, days=days)
     with django_assert_num_queries(2):
         assert reminders_adopt_plan() == 0
+
+
+def test_a_reminder_due_at_the_old_plans_time_is_moved_before_the_tick_sends_anything(
+    admin_user, roles, weighed_patient, plan
+):
+    """The tick adopts the new plan first: a reminder the old plan made due now, which the new plan
+    puts days later, is not sent now."""
+    episode = scheduled(weighed_patient, plan, days=3)
+    due_now = Reminder.objects.get(episode=episode, kind="hydration_day_before")
+    Reminder.objects.filter(pk=due_now.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    published(admin_user, steps_with(local_time="19:15"))
+    reminders_dispatch_all()
+    moved = Reminder.objects.get(pk=due_now.pk)
+    assert (moved.status, moved.plan_version) == ("pending", 2)
+    assert moved.due_at > timezone.now() + timedelta(days=1)
+    assert not moved.deliveries.exists()
+
+
+def test_a_snoozed_reminder_of_a_kind_the_new_plan_drops_is_not_sent(admin_user, roles, weighed_patient, plan):
+    episode = scheduled(weighed_patient, plan, days=3)
+    snoozed = Reminder.objects.get(episode=episode, kind="hydration_day_before")
+    Reminder.objects.filter(episode=episode).exclude(pk=snoozed.pk).update(plan_version=2)  # only it is stale
+    Reminder.objects.filter(pk=snoozed.pk).update(snoozed_until=timezone.now() + timedelta(minutes=30), round=1)
+    published(admin_user, drop("hydration_day_before"))
+    assert reminders_adopt_plan() == 1
+    assert Reminder.objects.get(pk=snoozed.pk).status == "cancelled"
