@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin, messages
+from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
 from ivigapp.core.admin import adopt
@@ -97,8 +98,13 @@ class RateProtocolAdmin(SignOffActions):
     @admin.action(description=_("Start a new version from this one"))
     def new_version(self, request, queryset):
         for protocol in queryset:
-            draft = services.rate_protocol_new_version(author=request.user, protocol=protocol)
-            self.message_user(request, f"{self.version_label(draft)}: {_('a new draft to edit')}", messages.SUCCESS)
+            try:
+                draft = services.rate_protocol_new_version(author=request.user, protocol=protocol)
+            except ValidationError as error:  # say, steps today's checks refuse: copy by hand and fix
+                outcome, level, label = "; ".join(error.messages), messages.ERROR, self.version_label(protocol)
+            else:
+                outcome, level, label = _("a new draft to edit"), messages.SUCCESS, self.version_label(draft)
+            self.message_user(request, f"{label}: {outcome}", level)
 
 
 class RuleSetForm(DocumentForm):

@@ -5,9 +5,14 @@ import { gettext } from "./i18n.js";
 const root = document.getElementById("alert-queue");
 const POLL_MS = 30000;
 
+// Hours and minutes in the page's language ("2 h 5 min", "٢ س ٥ د").
+const unit = (name) => new Intl.NumberFormat(document.documentElement.lang || undefined, { style: "unit", unit: name, unitDisplay: "short" });
+const HOURS = unit("hour");
+const MINUTES = unit("minute");
+
 function remaining(ms) {
   const minutes = Math.round(Math.abs(ms) / 60000);
-  const text = minutes >= 90 ? `${Math.floor(minutes / 60)} h ${minutes % 60} min` : `${minutes} min`;
+  const text = minutes >= 90 ? `${HOURS.format(Math.floor(minutes / 60))} ${MINUTES.format(minutes % 60)}` : MINUTES.format(minutes);
   return ms >= 0 ? gettext("in %s").replace("%s", text) : gettext("%s overdue").replace("%s", text);
 }
 

@@ -53,3 +53,30 @@ def test_a_nurse_acknowledges_a_synced_red_flag_and_the_patient_pulls_the_receip
     assert alert["row"]["acknowledged_at"] is not None
     notes = [c["row"]["text"] for (table, _), c in phone.replica.items() if table == "alert_note"]
     assert notes == ["Calling you now. Stop the drip."]
+
+
+def test_the_queue_counts_down_in_the_nurses_language(browser, live_server, episode, nurse):
+    """Arabic showed "14 min": the units came from the script, untranslated."""
+    from ivigapp.reactions import services
+
+    services.symptom_report_submit(
+        actor=episode.patient.user,
+        patient=episode.patient,
+        episode=episode,
+        onset_at=timezone.now(),
+        red_flag_answers=red_flags("RF_LIMB"),
+        symptoms={},
+    )
+    context = browser.new_context(viewport={"width": 1024, "height": 800}, base_url=live_server.url)
+    context.add_cookies([{"name": "django_language", "value": "ar", "url": live_server.url}])
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "nurse")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/nurse/alerts/")
+    countdown = page.locator("time[data-deadline]").first
+    page.wait_for_function("t => !/\\d:\\d/.test(t.textContent)", arg=countdown.element_handle())  # ticked
+    text = countdown.inner_text()
+    assert "min" not in text and any("\u0600" <= ch <= "\u06ff" for ch in text), text
+    context.close()

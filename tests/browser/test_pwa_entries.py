@@ -11,9 +11,17 @@ import pytest
 from django.utils import timezone
 
 from ivigapp.reactions import services
-from ivigapp.reactions.models import HydrationLog, InfusionEpisode, RateChange, VialUsage
+from ivigapp.reactions.models import HydrationLog, InfusionEpisode, Plan, RateChange, VialUsage
 from ivigapp.reminders.models import Reminder
-from tests.browser.pwa_support import PHONE, screen, service_worker_built, sign_in_to_app, synced, watch
+from tests.browser.pwa_support import (
+    PHONE,
+    answer_red_flags,
+    screen,
+    service_worker_built,
+    sign_in_to_app,
+    synced,
+    watch,
+)
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 __all__ = ["service_worker_built"]
@@ -40,7 +48,7 @@ def test_slowing_for_a_reaction_steps_back_up_from_the_slower_rate_and_drinks_ar
     page = app
     screen(page, "#/infusion")
     page.fill("input[name=started_at]", "1990-01-01T10:00")
-    assert "more than a week in the past" in error_after(page, "#start-infusion")
+    assert "more than 90 days in the past" in error_after(page, "#start-infusion")
     assert not InfusionEpisode.objects.filter(started_at__isnull=False).exists()
 
     page.fill("input[name=started_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
@@ -124,4 +132,47 @@ def test_the_checklist_keeps_its_fever_advice_and_prepares_the_infusion_of_the_p
     page.locator("summary", has_text="Log a drink").click()
     assert page.locator("select[name=phase]").input_value() == "day_before"
     assert page.problems == []
+    context.close()
+
+
+def test_a_temperature_in_fahrenheit_is_recognised_and_a_pain_score_shows_what_is_kept(app):
+    page = app
+    screen(page, "#/unwell")
+    answer_red_flags(page)
+    page.wait_for_selector("#symptoms")
+    page.fill("input[name=temperature_c]", "98.6")
+    page.locator("#symptoms button[type=submit]").click()
+    error = page.locator("#symptoms .error")
+    error.wait_for()
+    assert error.inner_text() == "98.6 looks like degrees Fahrenheit, which is 37 °C. Enter it in °C."
+    headache = page.locator("#symptoms li.symptom", has_text="Headache")
+    headache.locator("input[type=checkbox]").check()
+    score = headache.locator("input[name^=nrs-]")
+    score.fill("15")
+    score.dispatch_event("change")
+    assert score.input_value() == "10"
+    assert page.problems == []
+
+
+def test_day_two_of_a_course_is_prepared_for_the_next_day(browser, live_server, service_worker_built, plan):
+    """A two-day course: the checklist after day 1 prepares day 2 for the day after, not for the next
+    course weeks later (its premedication reminder would have gone out weeks late)."""
+    Plan.objects.filter(pk=plan.pk).update(course_days=2)
+    user = plan.patient.user
+    start = timezone.now() - timedelta(hours=20)
+    day_one = services.episode_schedule(actor=user, patient=plan.patient, plan=plan, scheduled_start=start)
+    services.episode_start(actor=user, episode=day_one, started_at=start)
+    services.episode_end(actor=user, episode=day_one, ended_at=start + timedelta(hours=4), status="complete")
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    page = watch(context.new_page())
+    sign_in_to_app(page)
+    radio = page.locator("input[name=fever_or_infection][value=no]")
+    page.locator(f"label[for='{radio.get_attribute('id')}']").click()
+    page.click("text=Save checklist")
+    page.wait_for_selector("text=Checklist saved.")
+    page.evaluate("() => window.ivigapp.syncNow()")
+    synced(page)
+    day_two = InfusionEpisode.objects.get(status="planned")
+    assert day_two.course_day == 2
+    assert abs(day_two.scheduled_start - (start + timedelta(days=1))) < timedelta(seconds=1)
     context.close()

@@ -147,7 +147,7 @@ def test_signing_out_with_unsent_entries_asks_and_only_an_explicit_choice_loses_
 
     page.click("#sign-out")
     dialog.wait_for()
-    dialog.get_by_role("button", name="Sign out and lose them").click()
+    dialog.get_by_role("button", name="Sign out without sending").click()
     page.wait_for_selector("text=Signed out on this phone")
     assert storage_state(page)["databases"] == []
     with page.expect_navigation(url="**/accounts/login/"):

@@ -189,3 +189,12 @@ def test_a_products_concentration_is_only_read_once_a_plan_uses_it(client, admin
     assert client.post(url, data).status_code == 302
     product.refresh_from_db()
     assert (product.concentration_pct, product.vial_sizes_g) == (Decimal("10"), [5, 10, 20, 30])
+
+
+def test_a_version_todays_checks_refuse_cannot_be_copied_and_the_admin_says_why(client, admin_user, protocol):
+    RateProtocol.objects.filter(pk=protocol.pk).update(steps=[])  # stored before the checks of the day
+    client.force_login(admin_user)
+    page = client.post(CHANGELIST, {"action": "new_version", "_selected_action": [protocol.pk]}, follow=True)
+    assert page.status_code == 200
+    assert "Give at least one titration step." in page.content.decode()
+    assert RateProtocol.objects.count() == 1

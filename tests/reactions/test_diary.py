@@ -139,7 +139,7 @@ def test_the_readiness_checklist_raises_alerts_for_fever_a_missing_kit_and_a_wei
     user = weighed_patient.user
     ep = services.episode_schedule(actor=user, patient=weighed_patient, plan=plan, scheduled_start=timezone.now())
 
-    def save_checklist():
+    def save_checklist(fever_or_infection=True):
         services.episode_readiness_record(
             actor=user,
             episode=ep,
@@ -147,7 +147,7 @@ def test_the_readiness_checklist_raises_alerts_for_fever_a_missing_kit_and_a_wei
             premeds_taken=True,
             premeds_taken_at=timezone.now(),
             weight_kg=Decimal("62.5"),
-            fever_or_infection=True,
+            fever_or_infection=fever_or_infection,
             anaphylaxis_kit_present=False,
         )
 
@@ -157,11 +157,15 @@ def test_the_readiness_checklist_raises_alerts_for_fever_a_missing_kit_and_a_wei
         ("T14", "same_day"),
         ("T41", "routine"),
     ]
-    # Saved again (a walkthrough saved it three times and got three of each): no second alert while
-    # the first is open; once the nurse has resolved it, a fever still there is a new finding.
+    # Saved again (a walkthrough saved it three times and got three of each): nothing new, nothing
+    # raised; not either once the nurse has resolved the fever, for the same answers.
     save_checklist()
     assert Alert.objects.count() == 3
     services.alert_resolve(actor=nurse, alert=Alert.objects.get(rule_id="T14"), resolution="advice_given")
+    save_checklist()
+    assert Alert.objects.count() == 3
+    # A fever answered anew (no, then yes) is a new finding.
+    save_checklist(fever_or_infection=False)
     save_checklist()
     assert sorted(Alert.objects.values_list("rule_id", flat=True)) == ["KIT", "T14", "T14", "T41"]
 

@@ -350,7 +350,9 @@ def test_the_patient_page_keeps_the_history_of_resolved_alerts_with_who_and_the_
     before = queries()
     for _ in range(3):
         more = Alert.objects.get(report=report(episode, red_flag_answers=red_flags("RF_LIMB")))
+        services.alert_acknowledge(actor=nurse, alert=more)
         services.alert_annotate(actor=nurse, alert=more, text="Seen.")
+        services.alert_resolve(actor=nurse, alert=more, resolution="advice_given")
     assert queries() == before
 
 

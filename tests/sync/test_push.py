@@ -147,7 +147,7 @@ def test_a_start_in_the_wrong_year_is_refused_and_a_red_flag_after_it_still_reac
     response = device.push()
     assert response.status_code == 200
     results = response.json()["results"]
-    message = "A start more than a week in the past cannot be entered. Check the date."
+    message = "A start more than 90 days in the past cannot be entered. Check the date."
     assert results[1]["detail"] == {"started_at": [message]}
     assert results[2]["status"] == "applied"
     assert Alert.objects.get(patient=weighed_patient).level == "emergency"
@@ -186,12 +186,15 @@ def test_an_infusion_left_running_for_weeks_leaves_the_volume_unestimated_instea
 def test_a_value_the_database_cannot_store_refuses_that_mutation_alone(plan, weighed_patient, monkeypatch):
     """Fault injection: should a value get past every check and the database refuse it, the
     mutation is rejected in its savepoint and the queue moves on (a 500 would block it for good)."""
-    from django.db import DataError
+    from django.db import DataError, connection
 
     from ivigapp.sync import push
 
     def overflowing(*args, **kwargs):
-        raise DataError("numeric field overflow")
+        if connection.vendor == "postgresql":  # a real error, which aborts the transaction
+            with connection.cursor() as cursor:  # but for the savepoint it would fail the push
+                cursor.execute("SELECT 1e7::numeric(7, 1)")
+        raise DataError("numeric field overflow")  # SQLite keeps any number: the error is raised here
 
     monkeypatch.setattr(push, "update_row", overflowing)
     device = Device(weighed_patient.user)

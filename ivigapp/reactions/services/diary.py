@@ -128,6 +128,9 @@ def episode_readiness_record(
     errors = {}
     if is_submitted(episode):
         errors["status"] = _("This infusion is finished: send an amendment instead.")
+    before = _readiness_findings(
+        episode, episode.fever_or_infection, episode.anaphylaxis_kit_present, episode.weight_kg
+    )
     not_in_future(premeds_taken_at, "premeds_taken_at", errors)
     if premeds_taken_at is not None and not premeds_taken:
         errors["premeds_taken_at"] = _("Give a time only if the premedication was taken.")
@@ -150,22 +153,39 @@ def episode_readiness_record(
         patient_id=episode.patient_id,
         client_id=client_id,
     )
-    # A checklist saved again raises no second alert for a finding the nurse has not resolved yet.
-    raised = set(
-        Alert.objects.filter(episode=episode, resolved_at__isnull=True, deleted=False).values_list("rule_id", flat=True)
-    )
-    findings = []
-    if fever_or_infection:
-        findings.append((Alert.Source.READINESS, AlertLevel.SAME_DAY, "T14"))
-    if anaphylaxis_kit_present is False:
-        findings.append((Alert.Source.READINESS, AlertLevel.SAME_DAY, "KIT"))
-    baseline = Decimal(episode.plan.computation["actual_weight_kg"])
-    if weight_kg is not None and abs(Decimal(weight_kg) - baseline) / baseline >= WEIGHT_CHANGE_ALERT:
-        findings.append((Alert.Source.WEIGHT_CHANGE, AlertLevel.ROUTINE, "T41"))
-    for source, level, rule_id in findings:
-        if rule_id not in raised:
+    # Only a finding the checklist did not have before raises an alert, and not while one for it is
+    # still open: a checklist saved again (or with only the weight changed) raises nothing twice,
+    # and a fever the nurse has dealt with does not come back until it is answered anew.
+    new = _readiness_findings(episode, fever_or_infection, anaphylaxis_kit_present, weight_kg) - before
+    if new:
+        still_open = set(
+            Alert.objects.filter(episode=episode, resolved_at__isnull=True, deleted=False).values_list(
+                "rule_id", flat=True
+            )
+        )
+        for rule_id in sorted(new - still_open):
+            source, level = READINESS_ALERTS[rule_id]
             alert_raise(patient=episode.patient, source=source, level=level, rule_id=rule_id, episode=episode)
     return episode
+
+
+READINESS_ALERTS = {
+    "T14": (Alert.Source.READINESS, AlertLevel.SAME_DAY),  # fever or signs of infection
+    "KIT": (Alert.Source.READINESS, AlertLevel.SAME_DAY),  # no anaphylaxis kit at hand
+    "T41": (Alert.Source.WEIGHT_CHANGE, AlertLevel.ROUTINE),  # weight 10 % off the dosing weight
+}
+
+
+def _readiness_findings(episode, fever_or_infection, anaphylaxis_kit_present, weight_kg) -> set[str]:
+    findings = set()
+    if fever_or_infection:
+        findings.add("T14")
+    if anaphylaxis_kit_present is False:
+        findings.add("KIT")
+    baseline = Decimal(episode.plan.computation["actual_weight_kg"])
+    if weight_kg is not None and abs(Decimal(weight_kg) - baseline) / baseline >= WEIGHT_CHANGE_ALERT:
+        findings.add("T41")
+    return findings
 
 
 @transaction.atomic
@@ -177,7 +197,7 @@ def episode_start(
     errors = {}
     not_in_future(started_at, "started_at", errors)
     if started_at < (recorded_at or timezone.now()) - EARLIEST_START:
-        errors.setdefault("started_at", _("A start more than a week in the past cannot be entered. Check the date."))
+        errors.setdefault("started_at", _("A start more than 90 days in the past cannot be entered. Check the date."))
     if episode.status != InfusionEpisode.Status.PLANNED:
         errors["status"] = _("This infusion has already started.")
     if errors:
@@ -209,9 +229,10 @@ def episode_end(*, actor, episode: InfusionEpisode, ended_at: datetime, status: 
     return episode
 
 
-# A start is entered at most this long after it happened (a start typed with the wrong year would
-# otherwise make the diary, the chart and the volume estimate absurd).
-EARLIEST_START = timedelta(days=7)
+# A start is entered at most this long after it happened: a start typed with the wrong year would
+# make the diary, the chart and the timings of the follow-up checks absurd, while a visit written
+# up weeks later, or an infusion the patient forgot to log, must still go in.
+EARLIEST_START = timedelta(days=90)
 VOLUME_FIELD = InfusionEpisode._meta.get_field("volume_infused_ml")
 VOLUME_MAX = Decimal(10 ** (VOLUME_FIELD.max_digits - VOLUME_FIELD.decimal_places)) - Decimal("0.1")
 

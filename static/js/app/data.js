@@ -30,7 +30,16 @@ export function nextInfusionAt(me, allEpisodes) {
   if (planned.length) return planned[0].scheduled_start;
   const last = allEpisodes.find((e) => e.started_at);
   if (!last || !me || !me.plan) return null;
-  return new Date(time(last.started_at) + me.plan.interval_days * 86400000).toISOString();
+  // A course of several days goes on the next day; the next course after the plan's interval.
+  const days = (Number(last.course_day) || 1) < (me.plan.course_days || 1) ? 1 : me.plan.interval_days;
+  return new Date(time(last.started_at) + days * 86400000).toISOString();
+}
+
+/** The course day of the infusion that follows the last one started (1 when a new course begins). */
+export function nextCourseDay(me, allEpisodes) {
+  const last = allEpisodes.find((e) => e.started_at);
+  const day = last ? Number(last.course_day) || 1 : 0;
+  return me && me.plan && day >= 1 && day < (me.plan.course_days || 1) ? day + 1 : 1;
 }
 
 /** The triage context the server would place a report in now (reactions.services.reports). */
@@ -63,7 +72,7 @@ export async function followups() {
 }
 
 /** The planned infusion to prepare or start, made (as a local entry) when there is none. */
-export async function episodeToPrepare(me, scheduledStart = new Date().toISOString()) {
+export async function episodeToPrepare(me, scheduledStart = new Date().toISOString(), courseDay = 1) {
   const active = await activeEpisode();
   if (active) return active;
   const planned = await plannedEpisode();
@@ -74,7 +83,7 @@ export async function episodeToPrepare(me, scheduledStart = new Date().toISOStri
   const id = await write("infusion_episode", null, {
     plan_id: me.plan.id,
     scheduled_start: scheduledStart,
-    course_day: 1,
+    course_day: courseDay,
   }, { status: "planned" });
   return (await rowsOf("infusion_episode")).find((episode) => episode.id === id);
 }

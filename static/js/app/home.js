@@ -1,6 +1,6 @@
 // Home: the next infusion, the readiness checklist for it, follow-up checks that are due, the
 // next reminders, and the way to "I feel unwell" within one thumb's reach.
-import { activeEpisode, episodeToPrepare, episodes, followups, nextInfusionAt, partsOf, plannedEpisode } from "./data.js";
+import { activeEpisode, episodeToPrepare, episodes, followups, nextCourseDay, nextInfusionAt, partsOf, plannedEpisode } from "./data.js";
 import { drinkCard } from "./drinks.js";
 import { field, format, formatDateTime, gettext, h, ngettext, yesNo } from "./dom.js";
 import { write } from "./store.js";
@@ -36,7 +36,8 @@ function readiness(ctx, episode) {
       weight.focus();
       return;
     }
-    const target = await episodeToPrepare(ctx.me, upcomingStart(ctx.me, await episodes()));
+    const all = await episodes();
+    const target = await episodeToPrepare(ctx.me, upcomingStart(ctx.me, all), nextCourseDay(ctx.me, all));
     if (!target) return;
     const values = {
       hydrated: answer(form, "hydrated"),
@@ -69,6 +70,7 @@ export async function render(ctx) {
   const planned = await plannedEpisode();
   const checks = await followups();
   const next = nextInfusionAt(me, all);
+  const justEnded = all.find((e) => e.ended_at && Date.now() - Date.parse(e.ended_at) < 2 * 86400000) || null;
   const tz = me.timezone;
   return [
     h("h1", {}, format(gettext("Hello, %(name)s"), { name: me.display_name })),
@@ -101,8 +103,13 @@ export async function render(ctx) {
         )
       : null,
     !active && me.plan ? readiness(ctx, planned) : null,
-    // Drinking before an infusion is part of the plan: logged against the infusion it prepares.
-    !active && planned ? drinkCard(ctx, planned, await partsOf("hydration", planned.id), Date.parse(planned.scheduled_start) - Date.now() > 12 * 3600000 ? "day_before" : "same_day") : null,
+    // Drinking is part of the plan: before an infusion, logged against the one it prepares; for two
+    // days after one, against the one that ended.
+    !active && planned
+      ? drinkCard(ctx, planned, await partsOf("hydration", planned.id), Date.parse(planned.scheduled_start) - Date.now() > 12 * 3600000 ? "day_before" : "same_day")
+      : !active && justEnded
+        ? drinkCard(ctx, justEnded, await partsOf("hydration", justEnded.id), "after")
+        : null,
     remindersCard(ctx),
     h(
       "ul",

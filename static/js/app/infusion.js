@@ -1,13 +1,13 @@
 // The infusion in progress: the current rate step with its timer, the next step of the plan in
 // the pump's mL/h, a custom rate, pause and resume, vials by lot and expiry, medicines, the end.
 // Everything is written locally first (store.write) and sent by sync.js when there is network.
-import { activeEpisode, episodeToPrepare, partsOf } from "./data.js";
+import { activeEpisode, episodeToPrepare, episodes, nextCourseDay, partsOf } from "./data.js";
 import { ask, field, format, formatDateTime, formatDuration, formatNumber, gettext, h, localInputValue } from "./dom.js";
 import { drinkCard } from "./drinks.js";
 import { write } from "./store.js";
 
 const LOT = /^[A-Z0-9][A-Z0-9-]{2,19}$/;
-const EARLIEST_START_MS = 7 * 86400000; // as the server: reactions.services.diary.EARLIEST_START
+const EARLIEST_START_MS = 90 * 86400000; // as the server: reactions.services.diary.EARLIEST_START
 const time = (iso) => Date.parse(iso);
 
 function startForm(ctx) {
@@ -32,12 +32,12 @@ function startForm(ctx) {
       return;
     }
     if (chosen.getTime() < Date.now() - EARLIEST_START_MS) {
-      error.textContent = gettext("A start more than a week in the past cannot be entered. Check the date.");
+      error.textContent = gettext("A start more than 90 days in the past cannot be entered. Check the date.");
       at.focus();
       return;
     }
     const startedAt = chosen.toISOString();
-    const episode = await episodeToPrepare(me, startedAt);
+    const episode = await episodeToPrepare(me, startedAt, nextCourseDay(me, await episodes()));
     await write("infusion_episode", episode.id, { started_at: startedAt, status: "in_progress" });
     if (first) {
       await write("rate_change", null, { episode_id: episode.id, at: startedAt, rate_ml_h: String(first.rate_ml_h), step_no: 1, reason: "titration" });
@@ -97,7 +97,7 @@ function stepCard(ctx, episode, rates, paused) {
   return h(
     "section",
     { class: "card card-important", "aria-labelledby": "step-title" },
-    h("h2", { id: "step-title" }, !current ? gettext("No rate logged yet") : onStep ? format(gettext("Step %(n)s of %(total)s"), { n: currentNo, total: plan.steps.length }) : currentNo ? format(gettext("Between steps %(n)s and %(m)s of %(total)s"), { n: currentNo, m: currentNo + 1, total: plan.steps.length }) : format(gettext("Below step 1 of %(total)s"), { total: plan.steps.length })),
+    h("h2", { id: "step-title" }, !current ? gettext("No rate logged yet") : onStep ? format(gettext("Step %(n)s of %(total)s"), { n: currentNo, total: plan.steps.length }) : currentNo === plan.steps.length ? format(gettext("Above step %(n)s of %(total)s"), { n: currentNo, total: plan.steps.length }) : currentNo ? format(gettext("Between steps %(n)s and %(m)s of %(total)s"), { n: currentNo, m: currentNo + 1, total: plan.steps.length }) : format(gettext("Below step 1 of %(total)s"), { total: plan.steps.length })),
     current ? h("p", { class: "rate-now" }, h("span", { dir: "ltr" }, `${formatNumber(current.rate_ml_h)} mL/h`)) : null,
     h("p", {}, gettext("Time at this rate:"), " ", timer, planned && planned.minutes ? h("span", { class: "hint" }, " · ", format(gettext("planned %(n)s min"), { n: planned.minutes })) : null),
     paused ? h("p", { class: "warning" }, gettext("The infusion is paused.")) : null,

@@ -30,7 +30,7 @@ export async function signOut() {
       text: format(ngettext("%(n)s entry is not sent yet. Sign out and lose it?", "%(n)s entries are not sent yet. Sign out and lose them?", pending), { n: pending }),
       buttons: [
         { value: "stay", label: gettext("Stay signed in"), class: "" },
-        { value: "lose", label: gettext("Sign out and lose them"), class: "danger" },
+        { value: "lose", label: gettext("Sign out without sending"), class: "danger" },
       ],
     });
     if (choice !== "lose") return false;

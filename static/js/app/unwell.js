@@ -5,7 +5,7 @@
 import { evaluate } from "../triage.js";
 import { activeEpisode, triageContext } from "./data.js";
 import { adviceBlock, builtinAdvice } from "./content.js";
-import { field, format, gettext, h, pgettext, telLink, uid, yesNo } from "./dom.js";
+import { field, format, formatNumber, gettext, h, pgettext, telLink, uid, yesNo } from "./dom.js";
 import { badges, write } from "./store.js";
 import { onStatus } from "./sync.js";
 
@@ -192,7 +192,10 @@ function symptomRow(symptom) {
     if (event.target.name === `nrs-${symptom.code}`) {
       const value = event.target.value === "" ? null : Math.max(0, Math.min(10, Math.round(Number(event.target.value))));
       if (value === null) delete current.nrs;
-      else current.nrs = value;
+      else {
+        current.nrs = value;
+        event.target.value = String(value); // what is stored is what the patient sees (15 becomes 10)
+      }
     }
   });
   return h("li", { class: "symptom" }, h("div", { class: "check" }, box, h("label", { for: box.id }, symptom.label)), details);
@@ -236,7 +239,10 @@ function symptomsStep(ctx) {
     event.preventDefault();
     const t = draft.temperature === "" ? null : Number(draft.temperature);
     if (t !== null && !(t >= 30 && t <= 45)) {
-      error.textContent = gettext("Enter a temperature between 30 and 45 °C, or leave it empty.");
+      error.textContent =
+        t >= 86 && t <= 113
+          ? format(gettext("%(t)s looks like degrees Fahrenheit, which is %(c)s °C. Enter it in °C."), { t: formatNumber(t), c: formatNumber(Math.round(((t - 32) * 5) / 9 * 10) / 10) })
+          : gettext("Enter a temperature between 30 and 45 °C, or leave it empty.");
       temperature.focus();
       return;
     }
