@@ -209,3 +209,30 @@ def test_a_snoozed_reminder_of_a_kind_the_new_plan_drops_is_not_sent(admin_user,
     published(admin_user, drop("hydration_day_before"))
     assert reminders_adopt_plan() == 1
     assert Reminder.objects.get(pk=snoozed.pk).status == "cancelled"
+
+
+def test_an_infusion_that_fails_to_re_plan_holds_up_neither_the_others_nor_the_tick(
+    admin_user, roles, weighed_patient, plan, monkeypatch
+):
+    from ivigapp.reminders import services
+
+    broken, fine = scheduled(weighed_patient, plan, days=3), scheduled(weighed_patient, plan, days=6)
+    up_to_date = scheduled(weighed_patient, plan, days=9)
+    due = Reminder.objects.get(episode=up_to_date, kind="infusion_start")
+    replan = services.reminders_replan
+
+    def failing_for_one(*, episode, now=None):
+        if episode.pk == broken.pk:
+            Reminder.objects.filter(episode=episode).update(plan_version=99)  # undone with its savepoint
+            raise RuntimeError("fault injected")
+        return replan(episode=episode, now=now)
+
+    monkeypatch.setattr(services, "reminders_replan", failing_for_one)
+    published(admin_user, steps_with(local_time="19:15"))
+    # A third infusion has nothing to re-plan and a reminder due now.
+    Reminder.objects.filter(episode=up_to_date).update(plan_version=2)
+    Reminder.objects.filter(pk=due.pk).update(due_at=timezone.now() - timedelta(minutes=1))
+    services.reminders_dispatch_all()
+    assert set(Reminder.objects.filter(episode=broken).values_list("plan_version", flat=True)) == {1}
+    assert Reminder.objects.get(episode=fine, kind="hydration_day_before").plan_version == 2
+    assert Reminder.objects.get(pk=due.pk).status == "dispatched"  # the tick went on to send
