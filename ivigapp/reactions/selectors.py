@@ -1,5 +1,7 @@
 """Reads of the clinical record. Callers pass a patient already returned by the access module."""
 
+from datetime import UTC, datetime, timedelta
+
 from django.db.models import (
     Case,
     Count,
@@ -27,6 +29,7 @@ from ivigapp.reactions.models import (
     InfusionEpisode,
     MedicationDose,
     Pause,
+    Plan,
     RateChange,
     ReactionReview,
     SymptomReport,
@@ -102,6 +105,10 @@ def nurse_patient_rows(user, *, sort: str = "name") -> list[Patient]:
     next_infusion = InfusionEpisode.objects.filter(
         patient=OuterRef("pk"), status=InfusionEpisode.Status.PLANNED, scheduled_start__gte=now, deleted=False
     ).order_by("scheduled_start")
+    last_start = InfusionEpisode.objects.filter(
+        patient=OuterRef("pk"), started_at__isnull=False, deleted=False
+    ).order_by("-started_at")
+    interval = Plan.objects.filter(patient=OuterRef("pk"), active=True).order_by("-created_at")
     missed = (
         FollowUpCheck.objects.filter(patient=OuterRef("pk"), missed_at__isnull=False, deleted=False)
         .values("patient")
@@ -115,6 +122,8 @@ def nurse_patient_rows(user, *, sort: str = "name") -> list[Patient]:
             last_synced_at=Subquery(last_sync.values("last_seen_at")[:1]),
             open_alerts=Coalesce(Subquery(open_alerts[:1]), 0),
             next_infusion_at=Subquery(next_infusion.values("scheduled_start")[:1]),
+            last_started_at=Subquery(last_start.values("started_at")[:1]),
+            interval_days=Subquery(interval.values("interval_days")[:1]),
             missed_checks=Coalesce(Subquery(missed[:1]), 0),
         )
     )
@@ -122,10 +131,22 @@ def nurse_patient_rows(user, *, sort: str = "name") -> list[Patient]:
         "name": ["display_name"],
         "last_synced": [F("last_synced_at").asc(nulls_first=True), "display_name"],
         "open_alerts": ["-open_alerts", "display_name"],
-        "next_infusion": [F("next_infusion_at").asc(nulls_last=True), "display_name"],
+        "next_infusion": ["display_name"],  # then by the date shown, below
         "missed_checks": ["-missed_checks", "display_name"],
     }
-    return list(rows.order_by(*orderings.get(sort, orderings["name"])))
+    patients = list(rows.order_by(*orderings.get(sort, orderings["name"])))
+    for patient in patients:
+        # With nothing planned, when the plan's interval says the next infusion is due (the patient's
+        # app shows the same date), so the nurse sees who is due and has no infusion booked.
+        patient.next_due_at = (
+            patient.last_started_at + timedelta(days=patient.interval_days)
+            if patient.next_infusion_at is None and patient.last_started_at and patient.interval_days
+            else None
+        )
+    if sort == "next_infusion":
+        never = datetime.max.replace(tzinfo=UTC)
+        patients.sort(key=lambda p: p.next_infusion_at or p.next_due_at or never)
+    return patients
 
 
 def patient_reactions(patient: Patient) -> list[SymptomReport]:

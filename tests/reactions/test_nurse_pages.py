@@ -441,3 +441,18 @@ def test_the_queue_names_the_advice_the_patient_saw_in_the_nurses_language(clien
         titles = advice_texts(shown, language)
         assert titles and all(escape(titles[key].title) in page for key in titles)
         assert not any(key in page for key in titles), "raw advice keys are for machines"
+
+
+def test_the_patient_list_says_when_a_patient_is_due_with_nothing_planned(client, nurse, episode):
+    """The column read "—" for every demo patient: nothing planned. By the plan's interval after the
+    last start the next infusion is due, and the list says so (the patient's app shows that date)."""
+    client.force_login(nurse)
+    rows = client.get(reverse("reactions:patients") + "?sort=next_infusion").content.decode()
+    due = timezone.localtime(
+        episode.started_at + timedelta(days=episode.plan.interval_days), ZoneInfo(episode.patient.timezone)
+    )
+    assert f"due {due.day} {due:%b %Y}, not planned" in rows
+    services.episode_schedule(
+        actor=nurse, patient=episode.patient, plan=episode.plan, scheduled_start=timezone.now() + timedelta(days=2)
+    )
+    assert "not planned" not in client.get(reverse("reactions:patients")).content.decode()
