@@ -152,12 +152,43 @@ def test_an_entry_the_server_refuses_is_kept_and_shown_with_its_message(app, pla
     refused = page.locator(".card.rejected")
     assert refused.count() == 1
     assert "Lot number: Enter the lot number as printed" in refused.inner_text()
+    assert "Vial (??)" in refused.inner_text()  # which entry: the lot as typed
     screen(page, "#/diary")
     assert page.locator(".badge-rejected").count() == 1
     screenshot(page, "pwa-diary-refused")
     screen(page, "#/sync")
     page.get_by_role("button", name="Dismiss").click()
     page.wait_for_selector("text=Nothing was refused.")
+    assert page.problems == []
+
+
+def test_a_refused_change_no_longer_marks_its_entry_once_a_later_change_is_saved(app, plan):
+    """The walkthrough saw "Not saved" on an infusion the nurse could see: the checklist was refused
+    once (weight 9999), then saved. The entry is saved; the refused change stays listed, saying so."""
+    page = app
+    screen(page, "#/infusion")
+    page.click("#start-infusion")
+    page.wait_for_selector("#next-step")
+    write_checklist = """async (weight) => {
+        const store = await import("/static/js/app/store.js");
+        const open = (await store.rowsOf("infusion_episode")).find((row) => row.status === "in_progress");
+        await store.write("infusion_episode", open.id, {hydrated: true, premeds_taken: true,
+            fever_or_infection: false, anaphylaxis_kit_present: true, weight_kg: weight});
+    }"""
+    page.evaluate(write_checklist, "9999.0")
+    page.evaluate("() => window.ivigapp.syncNow()")
+    synced(page)
+    screen(page, "#/diary")
+    assert page.locator(".badge-rejected").count() == 1
+    page.evaluate(write_checklist, "70.0")
+    page.evaluate("() => window.ivigapp.syncNow()")
+    synced(page)
+    assert InfusionEpisode.objects.get().weight_kg == Decimal("70.0")
+    screen(page, "#/diary")
+    page.wait_for_selector(".badge-synced")
+    assert page.locator(".badge-rejected").count() == 0
+    screen(page, "#/sync")
+    assert "A later change of this entry was saved; this change was not." in page.locator(".card.rejected").inner_text()
     assert page.problems == []
 
 

@@ -156,7 +156,7 @@ export function pendingCount() {
 // Sync badge of one entry: rejected > pending > conflict > synced.
 export async function badges() {
   const pending = new Set((await db.outbox.toArray()).map((m) => m.row_id));
-  const rejected = new Map((await db.rejected.toArray()).map((r) => [r.row_id, r]));
+  const rejected = new Map((await db.rejected.toArray()).filter((r) => !r.superseded).map((r) => [r.row_id, r]));
   return (row) => {
     if (rejected.has(row.id)) return "rejected";
     if (pending.has(row.id)) return "pending";

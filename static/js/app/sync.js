@@ -169,6 +169,13 @@ async function push(id) {
     await db.transaction("rw", db.outbox, db.rejected, async () => {
       for (const result of answer.results) {
         const mutation = sent.get(result.id);
+        if (result.status !== "rejected" && mutation) {
+          // A later change of the same entry was saved: its earlier refusal no longer marks the entry
+          // as not saved (the refused change itself stays listed on the sync screen).
+          for (const earlier of await db.rejected.where("row_id").equals(mutation.row_id).toArray()) {
+            if (earlier.id < mutation.id && !earlier.superseded) await db.rejected.put({ ...earlier, superseded: true });
+          }
+        }
         if (result.status === "rejected" && mutation) {
           // Acknowledged but not applied: kept and shown with the server's message.
           await db.rejected.put({

@@ -123,6 +123,13 @@ function messages(detail) {
   return Object.entries(detail || {}).map(([name, list]) => `${fieldLabel(name)}: ${[].concat(list).join(" ")}`);
 }
 
+/** Which entry a refusal is about, in the patient's words: the lot of a vial, the medicine, the drink. */
+function entrySummary(entry) {
+  const set = entry.set || {};
+  const what = set.lot_number || set.drug || (set.volume_ml ? `${set.volume_ml} mL` : null) || (set.rate_ml_h ? `${set.rate_ml_h} mL/h` : null);
+  return what ? h("span", { dir: "auto" }, ` (${what})`) : null;
+}
+
 export async function render(ctx) {
   const pending = await pendingCount();
   const last = await getMeta("last_synced_at");
@@ -164,9 +171,9 @@ export async function render(ctx) {
             h(
               "li",
               { class: "card rejected" },
-              h("p", { class: "entry-title" }, tableLabel(entry.table), " · ", formatDateTime(entry.recorded_at, ctx.me.timezone), " ", h("span", { class: "badge badge-rejected" }, gettext("Not saved"))),
+              h("p", { class: "entry-title" }, tableLabel(entry.table), entrySummary(entry), " · ", formatDateTime(entry.recorded_at, ctx.me.timezone), " ", h("span", { class: "badge badge-rejected" }, gettext("Not saved"))),
               messages(entry.detail).map((text) => h("p", { class: "error" }, text)),
-              h("p", { class: "hint" }, gettext("Check the details and enter it again, or tell your nurse.")),
+              h("p", { class: "hint" }, entry.superseded ? gettext("A later change of this entry was saved; this change was not.") : gettext("Check the details and enter it again, or tell your nurse.")),
               h(
                 "button",
                 {
