@@ -53,6 +53,7 @@ def test_entries_made_offline_reach_the_server_exactly_once_and_the_nurse_sees_t
     page.fill("input[name=expiry_date]", "2030-01-31")
     page.click("#add-vial")
     page.wait_for_selector("text=LE12F045")
+    assert "expires Jan 31, 2030" in page.locator("#vials-title + ul").inner_text()  # not 2030-01-31
     screenshot(page, "pwa-offline-infusion")
 
     screen(page, "#/unwell")

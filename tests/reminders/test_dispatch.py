@@ -124,6 +124,9 @@ def test_a_reminder_more_than_12_hours_late_is_not_sent(
         client.force_login(nurse)
         page = client.get(f"/nurse/patients/{upcoming.patient_id}/").content.decode()
         assert "Not sent (too late to be useful)" in page
+        # Its time in the page's format and the patient's zone, as every other time there.
+        local = timezone.localtime(start.due_at, ZoneInfo(upcoming.patient.timezone))
+        assert f"<td>{local.day} {local:%b %Y, %H:%M}</td><td>Infusion time</td>" in page
 
 
 @pytest.mark.parametrize(("when", "outcome"), [(-5, ("dispatched", "")), (1, ("suppressed", "too_late"))])

@@ -2,7 +2,7 @@
 // its sync badge, and the nurse's receipts ("Your nurse has seen this", the nurse's notes, also on
 // alerts the patient did not report, such as a rate above the cap).
 import { episodes, partsOf } from "./data.js";
-import { badge, format, formatDateTime, formatNumber, gettext, h } from "./dom.js";
+import { badge, format, formatDateTime, formatDay, formatNumber, gettext, h } from "./dom.js";
 import { badges, rowsOf } from "./store.js";
 
 function statusLabel(status) {
@@ -110,7 +110,7 @@ export async function render(ctx) {
             )
           : null,
         vials.length
-          ? h("ul", { class: "entries", "aria-label": gettext("Vials") }, vials.map((vial) => h("li", {}, h("span", { dir: "ltr" }, vial.lot_number), " · ", vial.expiry_date, " ", badge(badgeOf(vial)))))
+          ? h("ul", { class: "entries", "aria-label": gettext("Vials") }, vials.map((vial) => h("li", {}, h("span", { dir: "ltr" }, vial.lot_number), " · ", formatDay(vial.expiry_date), " ", badge(badgeOf(vial)))))
           : null,
         medicines.length
           ? h("ul", { class: "entries", "aria-label": gettext("Medicines") }, medicines.map((m) => h("li", {}, `${m.drug} ${m.dose || ""}`, " ", badge(badgeOf(m)))))

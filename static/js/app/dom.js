@@ -100,6 +100,16 @@ export function formatDateTime(iso, timeZone) {
   }
 }
 
+/** A calendar date ("2030-01-31", as an expiry date is stored) in the app's language. */
+export function formatDay(isoDate) {
+  if (!isoDate) return "";
+  try {
+    return new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));
+  } catch {
+    return isoDate;
+  }
+}
+
 export function formatNumber(value, digits = 1) {
   const number = Number(value);
   if (!Number.isFinite(number)) return "";

@@ -2,7 +2,7 @@
 // the pump's mL/h, a custom rate, pause and resume, vials by lot and expiry, medicines, the end.
 // Everything is written locally first (store.write) and sent by sync.js when there is network.
 import { activeEpisode, episodeToPrepare, episodes, nextCourseDay, partsOf } from "./data.js";
-import { ask, field, format, formatDateTime, formatDuration, formatNumber, gettext, h, localInputValue } from "./dom.js";
+import { ask, field, format, formatDateTime, formatDay, formatDuration, formatNumber, gettext, h, localInputValue } from "./dom.js";
 import { drinkCard } from "./drinks.js";
 import { write } from "./store.js";
 
@@ -226,7 +226,7 @@ function vialCard(ctx, episode, vials) {
     { class: "card", "aria-labelledby": "vials-title" },
     h("h2", { id: "vials-title" }, gettext("Vials")),
     vials.length
-      ? h("ul", { class: "entries" }, vials.map((vial) => h("li", {}, h("span", { dir: "ltr" }, vial.lot_number), " · ", format(gettext("expires %(date)s"), { date: vial.expiry_date }), " · ", `${formatNumber(vial.vial_size_g)} g × ${vial.quantity}`)))
+      ? h("ul", { class: "entries" }, vials.map((vial) => h("li", {}, h("span", { dir: "ltr" }, vial.lot_number), " · ", format(gettext("expires %(date)s"), { date: formatDay(vial.expiry_date) }), " · ", `${formatNumber(vial.vial_size_g)} g × ${vial.quantity}`)))
       : h("p", { class: "hint" }, gettext("No vials logged yet.")),
     h("details", {}, h("summary", {}, gettext("Add a vial")), form),
   );
