@@ -52,6 +52,13 @@ class RateProtocolForm(forms.ModelForm):
         services.rate_protocol_steps_check(steps)
         return steps
 
+    def clean(self):
+        data = super().clean()
+        if not self.errors:  # the service's checks, on the form's fields (a draft being edited has them all)
+            fields = {name: data.get(name, getattr(self.instance, name)) for name in services.RATE_PROTOCOL_FIELDS}
+            services.rate_protocol_check(fields)
+        return data
+
 
 SIGNOFF_FIELDS = ["version", "status", "author", "approved_by", "approved_at", "published_at"]
 

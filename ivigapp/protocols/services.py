@@ -45,6 +45,34 @@ def rate_protocol_steps_check(steps) -> None:
             raise ValidationError({"steps": _("Step %(n)s needs a positive number of minutes.") % {"n": number}})
 
 
+def rate_protocol_check(fields: dict) -> None:
+    """The steps, and maximums a pump could follow: positive, with a unit, the at-risk maximum not
+    above the label maximum, and no step above the label maximum (when they share a unit)."""
+    rate_protocol_steps_check(fields.get("steps"))
+    errors = {}
+    top, unit = fields.get("max_rate"), fields.get("max_rate_unit")
+    if top is None or Decimal(str(top)) <= 0:
+        errors["max_rate"] = _("The label maximum must be above zero.")
+    elif unit not in RateUnit.values:
+        errors["max_rate_unit"] = _("Choose the unit of the label maximum.")
+    else:
+        top = Decimal(str(top))
+        steps = fields["steps"]
+        above = [n for n, step in enumerate(steps, 1) if step["unit"] == unit and Decimal(str(step["rate"])) > top]
+        if above:
+            errors["steps"] = _("Step %(n)s is above the label maximum.") % {"n": above[0]}
+    at_risk, at_risk_unit = fields.get("at_risk_max_rate"), fields.get("at_risk_max_rate_unit") or ""
+    if at_risk is not None:
+        if Decimal(str(at_risk)) <= 0:
+            errors["at_risk_max_rate"] = _("The maximum for patients at risk must be above zero.")
+        elif at_risk_unit not in RateUnit.values:
+            errors["at_risk_max_rate_unit"] = _("Choose the unit of the maximum for patients at risk.")
+        elif at_risk_unit == unit and "max_rate" not in errors and Decimal(str(at_risk)) > Decimal(str(top)):
+            errors["at_risk_max_rate"] = _("The maximum for patients at risk cannot be above the label maximum.")
+    if errors:
+        raise ValidationError(errors)
+
+
 RATE_PROTOCOL_FIELDS = (
     "steps",
     "max_rate",
@@ -59,7 +87,7 @@ RATE_PROTOCOL_FIELDS = (
 def rate_protocol_draft(*, author, product: Product, indication: str, infusion_type: str, **fields) -> RateProtocol:
     """A new version of the rate protocol for this product, indication and kind of infusion, as a
     draft (`fields`: RATE_PROTOCOL_FIELDS). It plans nothing until approved and published."""
-    rate_protocol_steps_check(fields.get("steps"))
+    rate_protocol_check(fields)
     versions_locked(RateProtocol)
     use = {"product": product, "indication": indication, "infusion_type": infusion_type}
     version = (RateProtocol.objects.filter(**use).aggregate(v=Max("version"))["v"] or 0) + 1
@@ -77,11 +105,11 @@ def rate_protocol_update(*, actor, protocol: RateProtocol, **fields) -> RateProt
         raise ValidationError({"status": _("Only a draft can be edited; start a new version instead.")})
     if locked.author_id != actor.pk:
         raise ValidationError({"author": _("Only the author edits a draft.")})
-    rate_protocol_steps_check(fields.get("steps", locked.steps))
     for name, value in fields.items():
         if name not in RATE_PROTOCOL_FIELDS:
             raise ValidationError({name: _("This field cannot be changed.")})
         setattr(locked, name, value)
+    rate_protocol_check({name: getattr(locked, name) for name in RATE_PROTOCOL_FIELDS})
     locked.full_clean()
     locked.save(update_fields=list(fields))
     return locked
@@ -101,7 +129,7 @@ def rate_protocol_new_version(*, author, protocol: RateProtocol) -> RateProtocol
 def rate_protocol_publish(*, actor, protocol: RateProtocol) -> RateProtocol:
     """Publishes an approved version and retires the one of the same use published before. Plans
     keep the version they were prescribed with."""
-    rate_protocol_steps_check(protocol.steps)
+    rate_protocol_check({name: getattr(protocol, name) for name in RATE_PROTOCOL_FIELDS})  # today's checks
     use = {name: getattr(protocol, name) for name in RateProtocol.USE}
     return signoff_publish(actor=actor, obj=protocol, others=RateProtocol.objects.filter(**use))
 

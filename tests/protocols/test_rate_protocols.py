@@ -198,3 +198,40 @@ def test_a_version_todays_checks_refuse_cannot_be_copied_and_the_admin_says_why(
     assert page.status_code == 200
     assert "Give at least one titration step." in page.content.decode()
     assert RateProtocol.objects.count() == 1
+
+
+@pytest.mark.parametrize(
+    ("changes", "field", "message"),
+    [
+        ({"max_rate": "-1"}, "max_rate", "The label maximum must be above zero."),
+        ({"max_rate": "4"}, "steps", "Step 2 is above the label maximum."),
+        ({"at_risk_max_rate": "0"}, "at_risk_max_rate", "The maximum for patients at risk must be above zero."),
+        ({"at_risk_max_rate": "6"}, "at_risk_max_rate", "cannot be above the label maximum."),
+    ],
+)
+def test_maximums_a_pump_could_not_follow_are_refused_on_the_form(
+    client, admin_user, protocol, changes, field, message
+):
+    """A walkthrough published a label maximum of -1 mL/kg/min, and it was offered for plans."""
+    client.force_login(admin_user)
+    client.post(CHANGELIST, {"action": "new_version", "_selected_action": [protocol.pk]})
+    draft = RateProtocol.objects.get(status="draft")
+    url = f"{CHANGELIST}{draft.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name in form.fields if (value := form[name].value()) is not None}
+    data.update(steps=json.dumps(steps("5")), **changes)
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert message in " ".join(response.context["adminform"].form.errors[field])
+    assert RateProtocol.objects.get(pk=draft.pk).max_rate == protocol.max_rate
+
+
+def test_publishing_applies_the_checks_of_the_day(admin_user, approver, protocol):
+    draft = services.rate_protocol_new_version(author=admin_user, protocol=protocol)
+    services.signoff_submit(actor=admin_user, obj=draft)
+    services.signoff_approve(actor=approver, obj=draft)
+    RateProtocol.objects.filter(pk=draft.pk).update(max_rate=Decimal("-1"))  # say, written before the checks
+    draft.refresh_from_db()
+    with pytest.raises(ValidationError, match="above zero"):
+        services.rate_protocol_publish(actor=admin_user, protocol=draft)
+    assert RateProtocol.objects.get(pk=protocol.pk).status == "published"
