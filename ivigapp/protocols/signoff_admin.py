@@ -52,7 +52,7 @@ class SignOffActions(admin.ModelAdmin):
         return False
 
     def version_label(self, obj) -> str:
-        return f"v{obj.version}"
+        return f"{obj._meta.verbose_name} v{obj.version}"  # "triage rule set v2", not "v2"
 
     def _run(self, request, queryset, service, done):
         for version in queryset:

@@ -128,9 +128,18 @@ def test_the_checklist_keeps_its_fever_advice_and_prepares_the_infusion_of_the_p
     assert abs(planned.scheduled_start - expected) < timedelta(seconds=1)
     assert planned.fever_or_infection is True and planned.weight_kg == Decimal("70.0")
     assert not Reminder.objects.filter(episode=planned, due_at__lte=timezone.now()).exists()
-    # The drinks of the day before are logged against it from Home.
-    page.locator("summary", has_text="Log a drink").click()
-    assert page.locator("select[name=phase]").input_value() == "day_before"
+    # Two weeks away: no drinks to log for it yet (a walkthrough filed "the day before" drinks then).
+    assert page.locator("#drinks-title").count() == 0
+    # Starting anyway takes a decision, in words the patient saw on Home.
+    screen(page, "#/infusion")
+    assert "Do not start" in page.locator("#fever-warning").inner_text()
+    page.click("#start-infusion")
+    page.locator("#dialog").get_by_role("button", name="Do not start").click()
+    page.wait_for_timeout(300)
+    assert not InfusionEpisode.objects.filter(status="in_progress").exists()
+    page.click("#start-infusion")
+    page.locator("#dialog").get_by_role("button", name="My care team said to start").click()
+    page.wait_for_selector("#next-step")
     assert page.problems == []
     context.close()
 

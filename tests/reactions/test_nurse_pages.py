@@ -124,6 +124,18 @@ def test_the_chart_is_drawn_with_plain_numbers_in_every_language(client, nurse, 
         assert re.fullmatch(r"0 0 \d+(\.\d+)? \d+(\.\d+)?", viewbox)
 
 
+def test_arabic_staff_pages_write_dates_day_first_with_minutes(client, nurse, plan, weighed_patient):
+    """Django's Arabic locale has no short date-and-time format: pages fell back to month first
+    ("12/07/2026 4:28 ص" for 7 December), and times lost their minutes."""
+    ep, _report = charted_episode(plan, weighed_patient)
+    client.force_login(nurse)
+    client.cookies["django_language"] = "ar"
+    page = client.get(reverse("reactions:timeline", args=[ep.pk])).content.decode()
+    assert not re.search(r"·\s*·", page)  # a reaction with no urgent signs left an empty part between dots
+    local = timezone.localtime(ep.started_at, ZoneInfo(weighed_patient.timezone))
+    assert f"{local:%d}\u200f/{local:%m}\u200f/{local:%Y} {local:%H:%M}" in page
+
+
 def test_the_patient_page_shows_what_the_patient_reported_in_words(client, nurse, episode):
     # The nurse grades a reaction from this page: it needs the symptoms, not codes.
     report(
@@ -340,6 +352,7 @@ def test_the_patient_page_keeps_the_history_of_resolved_alerts_with_who_and_the_
     assert "Open; due" in text[str(still_open.pk)]
     done = text[str(resolved.pk)]
     assert f"Resolved by {nurse.get_username()} on" in done and done.endswith("Calling you now.")
+    assert f"Acknowledged by {nurse.get_username()} on" in done  # kept once resolved
     assert "Advice given" in done
 
     def queries():

@@ -133,6 +133,18 @@ class SymptomReport(DiaryRow):
     def unanswered_labels(self) -> list[str]:
         return [str(RED_FLAGS[code]) for code in self.unanswered()]
 
+    def detail_parts(self) -> list[str]:
+        """What the report says, for one line of a table: urgent signs, questions not answered,
+        symptoms; each part present only when there is something to say."""
+        parts = []
+        if flags := self.red_flag_labels():
+            parts.append("; ".join(flags))
+        if unanswered := self.unanswered_labels():
+            parts.append(_("Not answered: %(questions)s") % {"questions": "; ".join(unanswered)})
+        if symptoms := self.symptom_lines():
+            parts.append("; ".join(symptoms))
+        return parts
+
 
 class TriageDecision(SyncRow):
     """What the server's evaluator decided for a report, and which texts the patient was shown."""

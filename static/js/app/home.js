@@ -71,6 +71,8 @@ export async function render(ctx) {
   const checks = await followups();
   const next = nextInfusionAt(me, all);
   const justEnded = all.find((e) => e.ended_at && Date.now() - Date.parse(e.ended_at) < 2 * 86400000) || null;
+  const untilPlanned = planned ? Date.parse(planned.scheduled_start) - Date.now() : Infinity;
+  const plannedSoon = untilPlanned < 36 * 3600000; // the day before, or the day itself
   const tz = me.timezone;
   return [
     h("h1", {}, format(gettext("Hello, %(name)s"), { name: me.display_name })),
@@ -103,10 +105,10 @@ export async function render(ctx) {
         )
       : null,
     !active && me.plan ? readiness(ctx, planned) : null,
-    // Drinking is part of the plan: before an infusion, logged against the one it prepares; for two
-    // days after one, against the one that ended.
-    !active && planned
-      ? drinkCard(ctx, planned, await partsOf("hydration", planned.id), Date.parse(planned.scheduled_start) - Date.now() > 12 * 3600000 ? "day_before" : "same_day")
+    // Drinking is part of the plan: from the day before an infusion, logged against the one it
+    // prepares; for two days after one, against the one that ended.
+    !active && plannedSoon
+      ? drinkCard(ctx, planned, await partsOf("hydration", planned.id), untilPlanned > 12 * 3600000 ? "day_before" : "same_day")
       : !active && justEnded
         ? drinkCard(ctx, justEnded, await partsOf("hydration", justEnded.id), "after")
         : null,

@@ -1,7 +1,8 @@
 // The infusion in progress: the current rate step with its timer, the next step of the plan in
 // the pump's mL/h, a custom rate, pause and resume, vials by lot and expiry, medicines, the end.
 // Everything is written locally first (store.write) and sent by sync.js when there is network.
-import { activeEpisode, episodeToPrepare, episodes, nextCourseDay, partsOf } from "./data.js";
+import { builtinAdvice } from "./content.js";
+import { activeEpisode, episodeToPrepare, episodes, nextCourseDay, partsOf, plannedEpisode } from "./data.js";
 import { ask, field, format, formatDateTime, formatDay, formatDuration, formatNumber, gettext, h, localInputValue } from "./dom.js";
 import { drinkCard } from "./drinks.js";
 import { write } from "./store.js";
@@ -10,7 +11,7 @@ const LOT = /^[A-Z0-9][A-Z0-9-]{2,19}$/;
 const EARLIEST_START_MS = 90 * 86400000; // as the server: reactions.services.diary.EARLIEST_START
 const time = (iso) => Date.parse(iso);
 
-function startForm(ctx) {
+function startForm(ctx, planned) {
   const { me } = ctx;
   const at = h("input", { type: "datetime-local", name: "started_at", value: localInputValue(), required: true });
   const error = h("p", { class: "error", role: "alert" });
@@ -37,6 +38,20 @@ function startForm(ctx) {
       return;
     }
     const startedAt = chosen.toISOString();
+    const prepared = await plannedEpisode();
+    if (prepared && prepared.fever_or_infection) {
+      // The checklist said: do not start, call the care team. Starting anyway is the patient's (or
+      // the nurse's) decision, made knowingly.
+      const choice = await ask({
+        title: gettext("You have a fever or signs of an infection"),
+        text: builtinAdvice("ADV_DELAY_INFUSION_CALL_TEAM"),
+        buttons: [
+          { value: "no", label: gettext("Do not start") },
+          { value: "yes", label: gettext("My care team said to start"), class: "danger" },
+        ],
+      });
+      if (choice !== "yes") return;
+    }
     const episode = await episodeToPrepare(me, startedAt, nextCourseDay(me, await episodes()));
     await write("infusion_episode", episode.id, { started_at: startedAt, status: "in_progress" });
     if (first) {
@@ -49,6 +64,7 @@ function startForm(ctx) {
     h(
       "section",
       { class: "card" },
+      planned && planned.fever_or_infection ? h("p", { class: "warning", id: "fever-warning" }, builtinAdvice("ADV_DELAY_INFUSION_CALL_TEAM")) : null,
       h("p", {}, format(gettext("%(product)s: %(dose)s g in %(volume)s mL."), { product: me.plan.product, dose: me.plan.rounded_dose_g, volume: me.plan.volume_ml })),
       form,
     ),
@@ -305,7 +321,7 @@ export async function render(ctx) {
   const { me } = ctx;
   if (!me.plan) return [h("h1", {}, gettext("Infusion")), h("p", {}, gettext("Your care team has not added your plan yet."))];
   const episode = await activeEpisode();
-  if (!episode) return startForm(ctx);
+  if (!episode) return startForm(ctx, await plannedEpisode());
   const [rates, pauses, vials, medicines, drinks] = await Promise.all(["rate_change", "pause", "vial", "medication", "hydration"].map((table) => partsOf(table, episode.id)));
   const paused = pauses.some((pause) => !pause.resumed_at);
   return [
