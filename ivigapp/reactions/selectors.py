@@ -136,6 +136,7 @@ def nurse_patient_rows(user, *, sort: str = "name") -> list[Patient]:
     }
     patients = list(rows.order_by(*orderings.get(sort, orderings["name"])))
     for patient in patients:
+        patient.synced_just_now = bool(patient.last_synced_at and now - patient.last_synced_at < timedelta(minutes=1))
         # With nothing planned, when the plan's interval says the next infusion is due (the patient's
         # app shows the same date), so the nurse sees who is due and has no infusion booked.
         patient.next_due_at = (

@@ -3,6 +3,7 @@ import html
 import io
 import json
 import re
+import uuid
 from datetime import timedelta
 from decimal import Decimal
 from zoneinfo import ZoneInfo
@@ -132,6 +133,8 @@ def test_arabic_staff_pages_write_dates_day_first_with_minutes(client, nurse, pl
     client.cookies["django_language"] = "ar"
     page = client.get(reverse("reactions:timeline", args=[ep.pk])).content.decode()
     assert not re.search(r"·\s*·", page)  # a reaction with no urgent signs left an empty part between dots
+    # The legend's reaction key was one red dot, while reactions are drawn in their triage level's colour.
+    assert re.findall(r'class="key reaction (\w+)"', page) == ["routine", "same_day", "urgent", "emergency"]
     local = timezone.localtime(ep.started_at, ZoneInfo(weighed_patient.timezone))
     assert f"{local:%d}\u200f/{local:%m}\u200f/{local:%Y} {local:%H:%M}" in page
 
@@ -469,3 +472,15 @@ def test_the_patient_list_says_when_a_patient_is_due_with_nothing_planned(client
         actor=nurse, patient=episode.patient, plan=episode.plan, scheduled_start=timezone.now() + timedelta(days=2)
     )
     assert "not planned" not in client.get(reverse("reactions:patients")).content.decode()
+
+
+def test_the_patient_list_says_how_long_ago_a_device_synced(client, nurse, episode):
+    from ivigapp.sync.models import SyncClient
+
+    device = SyncClient.objects.create(
+        id=uuid.uuid4(), user=episode.patient.user, schema_version=1, last_seen_at=timezone.now()
+    )
+    client.force_login(nurse)
+    assert "<td>just now</td>" in client.get(reverse("reactions:patients")).content.decode()  # not "0 minutes"
+    SyncClient.objects.filter(pk=device.pk).update(last_seen_at=timezone.now() - timedelta(hours=2))
+    assert "<td>2\xa0hours ago</td>" in client.get(reverse("reactions:patients")).content.decode()
