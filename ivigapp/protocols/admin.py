@@ -35,17 +35,7 @@ class ProductAdmin(admin.ModelAdmin):
 class RateProtocolForm(forms.ModelForm):
     class Meta:
         model = RateProtocol
-        fields = [
-            "product",
-            "indication",
-            "infusion_type",
-            "steps",
-            "max_rate",
-            "max_rate_unit",
-            "at_risk_max_rate",
-            "at_risk_max_rate_unit",
-            "source",
-        ]
+        fields = [*RateProtocol.USE, *services.RATE_PROTOCOL_FIELDS]
 
     def clean_steps(self):
         steps = self.cleaned_data["steps"]

@@ -113,6 +113,10 @@ class RateProtocol(models.Model):
     def __str__(self):
         return f"{self.product} {self.indication} {self.infusion_type} v{self.version} ({self.status})"
 
+    def use(self) -> dict:
+        """What the versions of one protocol share: product, indication and kind of infusion."""
+        return {name: getattr(self, name) for name in self.USE}
+
 
 class TriageRuleSet(models.Model):
     """One version of the triage rules, as the JSON document both evaluators read.

@@ -83,14 +83,17 @@ RATE_PROTOCOL_FIELDS = (
 )
 
 
+def _content(protocol: RateProtocol) -> dict:
+    return {name: getattr(protocol, name) for name in RATE_PROTOCOL_FIELDS}
+
+
 @transaction.atomic
 def rate_protocol_draft(*, author, product: Product, indication: str, infusion_type: str, **fields) -> RateProtocol:
     """A new version of the rate protocol for this product, indication and kind of infusion, as a
     draft (`fields`: RATE_PROTOCOL_FIELDS). It plans nothing until approved and published."""
     rate_protocol_check(fields)
-    versions_locked(RateProtocol)
     use = {"product": product, "indication": indication, "infusion_type": infusion_type}
-    version = (RateProtocol.objects.filter(**use).aggregate(v=Max("version"))["v"] or 0) + 1
+    version = version_next(RateProtocol.objects.filter(**use))
     protocol = RateProtocol(**use, **fields, version=version, author=author, status=ApprovalStatus.DRAFT)
     protocol.full_clean()
     protocol.save()
@@ -109,7 +112,7 @@ def rate_protocol_update(*, actor, protocol: RateProtocol, **fields) -> RateProt
         if name not in RATE_PROTOCOL_FIELDS:
             raise ValidationError({name: _("This field cannot be changed.")})
         setattr(locked, name, value)
-    rate_protocol_check({name: getattr(locked, name) for name in RATE_PROTOCOL_FIELDS})
+    rate_protocol_check(_content(locked))
     locked.full_clean()
     locked.save(update_fields=list(fields))
     return locked
@@ -122,16 +125,15 @@ def rate_protocol_new_version(*, author, protocol: RateProtocol) -> RateProtocol
         product=protocol.product,
         indication=protocol.indication,
         infusion_type=protocol.infusion_type,
-        **{name: getattr(protocol, name) for name in RATE_PROTOCOL_FIELDS},
+        **_content(protocol),
     )
 
 
 def rate_protocol_publish(*, actor, protocol: RateProtocol) -> RateProtocol:
     """Publishes an approved version and retires the one of the same use published before. Plans
     keep the version they were prescribed with."""
-    rate_protocol_check({name: getattr(protocol, name) for name in RATE_PROTOCOL_FIELDS})  # today's checks
-    use = {name: getattr(protocol, name) for name in RateProtocol.USE}
-    return signoff_publish(actor=actor, obj=protocol, others=RateProtocol.objects.filter(**use))
+    rate_protocol_check(_content(protocol))  # today's checks
+    return signoff_publish(actor=actor, obj=protocol, others=RateProtocol.objects.filter(**protocol.use()))
 
 
 def rate_protocol_signed_off(*, author, approver, **fields) -> RateProtocol:
@@ -199,11 +201,17 @@ def versions_locked(model) -> None:
     ContentType.objects.select_for_update(no_key=True).get(app_label=meta.app_label, model=meta.model_name)
 
 
+def version_next(versions, after: int = 0) -> int:
+    """The number of a new version among `versions` (a queryset), above `after`, with the kind's
+    lock taken so that no other draft can take the same number before commit."""
+    versions_locked(versions.model)
+    return max(versions.aggregate(v=Max("version"))["v"] or 0, after) + 1
+
+
 @transaction.atomic
 def triage_ruleset_draft(*, author, document: dict) -> TriageRuleSet:
     triage_document_check(document)
-    versions_locked(TriageRuleSet)
-    version = (TriageRuleSet.objects.aggregate(v=Max("version"))["v"] or 0) + 1
+    version = version_next(TriageRuleSet.objects.all())
     return TriageRuleSet.objects.create(version=version, rules=document, author=author)
 
 

@@ -1,3 +1,5 @@
+import inspect
+
 from django import forms
 from django.contrib import admin
 
@@ -38,21 +40,9 @@ class PlanForm(forms.ModelForm):
         data = super().clean()
         if self.instance.pk is None and not self.errors:
             # The service's checks, shown on the form's fields instead of as an error page.
-            services.plan_check(**{name: data[name] for name in CHECKED if name in data})
+            checked = inspect.signature(services.plan_check).parameters  # what plan_check reads
+            services.plan_check(**{name: value for name, value in data.items() if name in checked})
         return data
-
-
-CHECKED = (
-    "patient",
-    "product",
-    "rate_protocol",
-    "dose_g_per_kg",
-    "weight_method",
-    "interval_days",
-    "course_days",
-    "max_rate_override_ml_h",
-    "max_rate_override_reason",
-)
 
 
 @admin.register(Plan)

@@ -76,8 +76,9 @@ def newer_rate_protocol(protocol: RateProtocol) -> RateProtocol | None:
     use (a plan keeps the version it was prescribed with until it is prescribed again)."""
     if protocol.status == ApprovalStatus.PUBLISHED:
         return None
-    use = {name: getattr(protocol, name) for name in RateProtocol.USE}
-    return RateProtocol.objects.filter(**use, status=ApprovalStatus.PUBLISHED, version__gt=protocol.version).first()
+    return RateProtocol.objects.filter(
+        **protocol.use(), status=ApprovalStatus.PUBLISHED, version__gt=protocol.version
+    ).first()
 
 
 def patient_alerts(patient: Patient, limit: int = 20) -> list[Alert]:

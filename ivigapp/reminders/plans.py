@@ -5,11 +5,10 @@ import re
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.db.models import Max
 from django.utils.translation import gettext as _
 
 from ivigapp.protocols.models import ApprovalStatus
-from ivigapp.protocols.services import signoff_approve, signoff_publish, signoff_submit, versions_locked
+from ivigapp.protocols.services import signoff_approve, signoff_publish, signoff_submit, version_next
 from ivigapp.reactions.models import FollowUpCheck
 from ivigapp.reminders.models import ReminderKind, ReminderPlan
 from ivigapp.reminders.planning import DEFAULT_PLAN
@@ -126,9 +125,8 @@ def reminder_plan_check(steps) -> None:
 @transaction.atomic
 def reminder_plan_draft(*, author, steps: list) -> ReminderPlan:
     reminder_plan_check(steps)
-    versions_locked(ReminderPlan)
     # The built-in plan is a version too (reminders record the version that planned them).
-    version = max(ReminderPlan.objects.aggregate(v=Max("version"))["v"] or 0, DEFAULT_PLAN["version"]) + 1
+    version = version_next(ReminderPlan.objects.all(), after=DEFAULT_PLAN["version"])
     return ReminderPlan.objects.create(version=version, steps=steps, author=author)
 
 
