@@ -178,7 +178,13 @@ def test_day_two_of_a_course_is_prepared_for_the_next_day(browser, live_server, 
     radio = page.locator("input[name=fever_or_infection][value=no]")
     page.locator(f"label[for='{radio.get_attribute('id')}']").click()
     page.click("text=Save checklist")
-    page.wait_for_selector("text=Checklist saved.")
+    # "Checklist saved." can be redrawn away by the sync the write starts: wait for the entry itself.
+    page.wait_for_function(
+        """async () => {
+            const store = await import("/static/js/app/store.js");
+            return (await store.rowsOf("infusion_episode")).some((row) => row.status === "planned");
+        }"""
+    )
     page.evaluate("() => window.ivigapp.syncNow()")
     synced(page)
     day_two = InfusionEpisode.objects.get(status="planned")
