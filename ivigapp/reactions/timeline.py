@@ -7,6 +7,10 @@ from decimal import Decimal
 
 WIDTH, HEIGHT = 640, 240
 LEFT, RIGHT, TOP, BOTTOM = 48, 16, 16, 32
+# The time axis is labelled every 5 minutes to every 6 hours: the first step that gives at most
+# MAX_TICKS labels, so a reaction 12 minutes in and a 26-hour subcutaneous infusion both read.
+TICK_STEPS = (5, 10, 15, 30, 60, 120, 180, 360)
+MAX_TICKS = 9
 
 
 @dataclass
@@ -73,11 +77,11 @@ def timeline_layout(episode, data: dict, *, cap_ml_h: Decimal | None = None) -> 
                 "step_no": step_at(px),
             }
         )
-    ticks = []
     minutes = int(span // 60)
-    every = 30 if minutes <= 360 else 60
-    for m in range(0, minutes + 1, every):
-        ticks.append({"x": x(start + timedelta(minutes=m)), "label": f"{m // 60}:{m % 60:02d}"})
+    every = next((step for step in TICK_STEPS if minutes // step <= MAX_TICKS - 1), TICK_STEPS[-1])
+    ticks = [
+        {"x": x(start + timedelta(minutes=m)), "label": f"{m // 60}:{m % 60:02d}"} for m in range(0, minutes + 1, every)
+    ]
     return {
         "width": WIDTH,
         "height": HEIGHT,

@@ -109,6 +109,26 @@ def test_onset_at_47_minutes_during_step_3_lands_in_step_3_on_the_chart(plan, we
     assert step3.y < next(s for s in chart["segments"] if s.step_no == 2).y, "a higher rate is drawn higher"
 
 
+@pytest.mark.parametrize(
+    ("minutes", "labels"),
+    [
+        (18, ["0:00", "0:05", "0:10", "0:15"]),  # stopped for a reaction: every 5 minutes, not "0:00" alone
+        (120, ["0:00", "0:15", "0:30", "0:45", "1:00", "1:15", "1:30", "1:45", "2:00"]),
+        (26 * 60, ["0:00", "3:00", "6:00", "9:00", "12:00", "15:00", "18:00", "21:00", "24:00"]),
+    ],
+)
+def test_the_time_axis_is_labelled_at_a_step_that_fits_the_infusion(plan, weighed_patient, minutes, labels):
+    user = weighed_patient.user
+    start = timezone.now() - timedelta(minutes=minutes + 5)
+    ep = services.episode_schedule(actor=user, patient=weighed_patient, plan=plan, scheduled_start=start)
+    services.episode_start(actor=user, episode=ep, started_at=start)
+    services.rate_change_record(actor=user, episode=ep, at=start, rate_ml_h=Decimal(35))
+    services.episode_end(actor=user, episode=ep, ended_at=start + timedelta(minutes=minutes), status="stopped_reaction")
+    ticks = timeline_layout(ep, episode_timeline(ep))["ticks"]
+    assert [t["label"] for t in ticks] == labels
+    assert ticks[0]["x"] == 48 and all(a["x"] < b["x"] for a, b in zip(ticks, ticks[1:], strict=False))
+
+
 @pytest.mark.parametrize("language", ["en", "es", "fr", "ar"])
 def test_the_chart_is_drawn_with_plain_numbers_in_every_language(client, nurse, plan, weighed_patient, language):
     # es, fr and ar write decimals with a comma, which SVG cannot read: the chart fell apart.
