@@ -1,7 +1,10 @@
 """The nurse flow in Chromium: a red flag synced from the patient's device appears in the queue,
 the nurse acknowledges it, and the patient's next pull carries the receipt."""
 
+import base64
+
 import pytest
+from django.urls import reverse
 from django.utils import timezone
 
 from tests.browser.conftest import screenshot
@@ -79,4 +82,48 @@ def test_the_queue_counts_down_in_the_nurses_language(browser, live_server, epis
     page.wait_for_function("t => !/\\d:\\d/.test(t.textContent)", arg=countdown.element_handle())  # ticked
     text = countdown.inner_text()
     assert "min" not in text and any("\u0600" <= ch <= "\u06ff" for ch in text), text
+    context.close()
+
+
+PIXEL = """async ([src, points]) => {
+    const image = new Image();
+    image.src = src;
+    await image.decode();
+    const canvas = Object.assign(document.createElement("canvas"), {width: image.width, height: image.height});
+    const context = canvas.getContext("2d");
+    context.drawImage(image, 0, 0);
+    return points.map(([x, y]) => Math.min(...context.getImageData(x, y, 1, 1).data.slice(0, 3)));
+}"""
+
+
+def test_a_box_that_scrolls_sideways_at_phone_width_shows_a_shadow_on_the_side_with_more(
+    browser, live_server, episode, nurse
+):
+    """At 390 px the infusion chart is wider than the screen. The side with more to see has a
+    shadow, and the shadow goes once that end is reached. The chart itself is hidden for the
+    check, so only the box's own background is read, at its two edges, from a screenshot."""
+    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "nurse")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/nurse/alerts/")
+    page.goto(reverse("reactions:timeline", args=[episode.pk]))
+    box = page.locator(".chart-wrap")
+    assert box.evaluate("b => b.scrollWidth > b.clientWidth + 100"), "the chart fits: nothing to check"
+    box.evaluate("b => { b.firstElementChild.style.visibility = 'hidden'; }")
+    blank = context.new_page()  # decodes the screenshots; it has no content security policy
+
+    def edges():
+        width, height = (box.bounding_box()[k] for k in ("width", "height"))
+        src = "data:image/png;base64," + base64.b64encode(box.screenshot()).decode()
+        left, right = blank.evaluate(PIXEL, [src, [[1, int(height / 2)], [int(width) - 2, int(height / 2)]]])
+        return left, right
+
+    left, right = edges()
+    assert left > 250 and right < 235, (left, right)  # at the start: a shadow on the right only
+    box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
+    left, right = edges()
+    assert left < 235 and right > 250, (left, right)  # at the end: on the left only
     context.close()
