@@ -445,3 +445,38 @@ def test_home_stops_asking_about_a_sent_reminder_once_it_no_longer_applies(app, 
         "id => !document.querySelector(`#reminder-status a[href='#/reminder/${id}']`)", arg=str(upcoming.pk)
     )
     assert page.problems == []
+
+
+def test_home_names_the_infusion_each_reminder_belongs_to(app, plan):
+    """Two infusions a day apart, each with its 24-hour check sent: Home lists two
+    "24-hour check" lines, and each names its own infusion's day in the patient's zone."""
+    patient = plan.patient
+    zone = ZoneInfo(patient.timezone)
+    now = timezone.now()
+    expected = {}
+    for days in (2, 1):
+        start = now - timedelta(days=days)
+        episode = diary.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
+        diary.episode_start(actor=patient.user, episode=episode, started_at=start, recorded_at=start)
+        diary.episode_end(actor=patient.user, episode=episode, ended_at=start + timedelta(hours=3), status="complete")
+        check, _ = Reminder.objects.update_or_create(
+            episode=episode,
+            kind="check_24h",
+            defaults={
+                "patient": patient,
+                "status": "dispatched",
+                "due_at": now - timedelta(hours=days),
+                "acknowledged_at": None,
+            },
+        )
+        day = start.astimezone(zone)
+        expected[str(check.pk)] = f"After the infusion of {day:%b} {day.day}, {day.year}"
+    page = app()
+    for pk, text in expected.items():
+        item = page.locator(f"#reminder-status a[href='#/reminder/{pk}']")
+        item.locator(".reminder-infusion").wait_for()
+        assert item.locator(".reminder-kind").inner_text() == "24-hour check"
+        assert item.locator(".reminder-infusion").inner_text() == text
+    screen(page, f"#/reminder/{next(iter(expected))}", ready="#reminder-infusion")
+    assert page.locator("#reminder-infusion").inner_text() == next(iter(expected.values()))
+    assert page.problems == []

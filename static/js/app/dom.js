@@ -100,6 +100,16 @@ export function formatDateTime(iso, timeZone) {
   }
 }
 
+/** The day of a moment, in the app's language and the given time zone. */
+export function formatDate(iso, timeZone) {
+  if (!iso) return "";
+  try {
+    return new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeZone: timeZone || undefined }).format(new Date(iso));
+  } catch {
+    return new Date(iso).toLocaleDateString();
+  }
+}
+
 /** A calendar date ("2030-01-31", as an expiry date is stored) in the app's language. */
 export function formatDay(isoDate) {
   if (!isoDate) return "";

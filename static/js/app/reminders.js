@@ -3,7 +3,7 @@
 // The server plans and sends reminders. A notification carries no health data, only the
 // reminder's id, so what it is about is read here from the reminders API; the last list read is
 // kept on the phone so the screen still says something offline.
-import { append, field, format, formatDateTime, gettext, h, ngettext } from "./dom.js";
+import { append, field, format, formatDate, formatDateTime, gettext, h, ngettext } from "./dom.js";
 import { getMeta, rowsOf, setMeta } from "./store.js";
 import { api, SyncStop } from "./sync.js";
 
@@ -192,6 +192,8 @@ export async function render(ctx) {
       h("a", { class: "button-link", href: "#/" }, gettext("Home")),
     ];
   }
+  const episode = (await rowsOf("infusion_episode")).find((e) => e.id === reminder.episode_id);
+  const about = infusionOf(reminder, episode, tz);
   return [
     h("h1", {}, kindText(reminder.kind)),
     offlineNote,
@@ -200,6 +202,7 @@ export async function render(ctx) {
       { class: "card card-important", "aria-labelledby": "reminder-when-title" },
       h("h2", { id: "reminder-when-title" }, gettext("When")),
       h("p", { class: "reminder-when" }, formatDateTime(reminder.due_at, tz)),
+      about ? h("p", { class: "hint", id: "reminder-infusion" }, about) : null,
       reminder.window_minutes ? h("p", { class: "hint" }, format(gettext("Within %(n)s minutes of this time."), { n: reminder.window_minutes })) : null,
       stateLine(reminder, tz),
       actions(ctx, reminder),
@@ -226,7 +229,16 @@ function upcoming(list, started) {
   return [...waiting, ...next.slice(0, NEXT_SHOWN)];
 }
 
-function reminderItems(list, tz, started) {
+/** Which infusion a reminder belongs to ("After the infusion of 5 Dec 2026"), from the phone's diary. */
+function infusionOf(reminder, episode, tz) {
+  const at = episode && (episode.started_at || episode.scheduled_start);
+  if (!at) return null;
+  const template = BEFORE_START.has(reminder.kind) ? gettext("For the infusion of %(day)s") : gettext("After the infusion of %(day)s");
+  return format(template, { day: formatDate(at, tz) });
+}
+
+function reminderItems(list, tz, episodes) {
+  const started = new Set([...episodes.values()].filter((e) => e.started_at).map((e) => e.id));
   const shown = upcoming(list, started);
   if (!shown.length) return h("p", { class: "hint" }, gettext("No reminders are planned right now."));
   return h(
@@ -241,6 +253,7 @@ function reminderItems(list, tz, started) {
           { href: `#/reminder/${r.id}` },
           h("span", { class: "reminder-kind" }, kindText(r.kind)),
           h("span", { class: "reminder-time" }, r.status === "dispatched" ? gettext("Now: open to answer") : formatDateTime(r.due_at, tz)),
+          h("span", { class: "reminder-infusion" }, infusionOf(r, episodes.get(r.episode_id), tz)),
         ),
       ),
     ),
@@ -263,8 +276,8 @@ export function remindersCard(ctx) {
   const body = h("div", { id: "reminder-status" });
   const fill = async (list, note) => {
     const noteNode = note ? h("p", { class: "warning", id: "reminders-note" }, note) : "";
-    const started = new Set((await rowsOf("infusion_episode")).filter((e) => e.started_at).map((e) => e.id));
-    body.replaceChildren(noteNode, reminderItems(list, tz, started), pushLine(await pushState()));
+    const episodes = new Map((await rowsOf("infusion_episode")).map((e) => [e.id, e]));
+    body.replaceChildren(noteNode, reminderItems(list, tz, episodes), pushLine(await pushState()));
   };
   (async () => {
     const cached = await remindersCached();
