@@ -39,7 +39,10 @@ class RateProtocolForm(forms.ModelForm):
 
     def clean_steps(self):
         steps = self.cleaned_data["steps"]
-        services.rate_protocol_steps_check(steps)
+        try:
+            services.rate_protocol_steps_check(steps)
+        except ValidationError as error:  # the service names its field; clean_<field> may not
+            raise ValidationError(error.message_dict["steps"]) from None
         return steps
 
     def clean(self):

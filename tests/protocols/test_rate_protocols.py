@@ -226,6 +226,33 @@ def test_maximums_a_pump_could_not_follow_are_refused_on_the_form(
     assert RateProtocol.objects.get(pk=draft.pk).max_rate == protocol.max_rate
 
 
+@pytest.mark.parametrize(
+    ("bad", "message"),
+    [
+        ([{"rate": -1, "unit": "mL/kg/h", "minutes": 30}], "Step 1 needs a positive rate and a known unit."),
+        ([{"rate": 1, "unit": "furlongs", "minutes": 30}], "Step 1 needs a positive rate and a known unit."),
+        ([{"rate": 1, "unit": "mL/kg/h", "minutes": -5}], "Step 1 needs a positive number of minutes."),
+        ([{"rate": "abc", "unit": "mL/kg/h"}], "Step 1 has no valid rate."),
+        (["abc"], "Step 1 has no valid rate."),
+    ],
+)
+def test_a_step_the_checks_refuse_is_a_message_on_the_field_not_an_error_page(
+    client, admin_user, protocol, bad, message
+):
+    """A walkthrough got a 500 (TypeError from add_error) for a negative rate in a draft's steps."""
+    client.force_login(admin_user)
+    client.post(CHANGELIST, {"action": "new_version", "_selected_action": [protocol.pk]})
+    draft = RateProtocol.objects.get(status="draft")
+    url = f"{CHANGELIST}{draft.pk}/change/"
+    form = client.get(url).context["adminform"].form
+    data = {name: value for name in form.fields if (value := form[name].value()) is not None}
+    data.update(steps=json.dumps(bad))
+    response = client.post(url, data)
+    assert response.status_code == 200
+    assert response.context["adminform"].form.errors["steps"] == [message]
+    assert RateProtocol.objects.get(pk=draft.pk).steps == protocol.steps
+
+
 def test_publishing_applies_the_checks_of_the_day(admin_user, approver, protocol):
     draft = services.rate_protocol_new_version(author=admin_user, protocol=protocol)
     services.signoff_submit(actor=admin_user, obj=draft)
