@@ -90,6 +90,46 @@ def test_slowing_for_a_reaction_steps_back_up_from_the_slower_rate_and_drinks_ar
     assert page.problems == []
 
 
+def test_a_rate_above_the_maximum_says_to_turn_it_down_and_a_rate_change_needs_its_reason(app, plan):
+    """A walkthrough logged 300 mL/h (maximum 240) with "Why" left on its first choice, "Slowed for
+    a reaction": the card then said "Stay at this rate", and the nurse read "Slowed for a reaction"."""
+    page = app
+    screen(page, "#/infusion")
+    page.fill("input[name=started_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    page.click("#start-infusion")
+    page.wait_for_selector("#next-step")
+    cap, _source = services.rate_cap(plan)
+    above = int(cap) + 60
+    shown_cap = page.locator("text=Your maximum rate:").inner_text().removeprefix("Your maximum rate: ")
+
+    page.locator("summary", has_text="Log a different rate").click()
+    page.fill("input[name=rate_ml_h]", "5000")
+    assert "between 0.1 and 1000" in error_after(page, "text=Log this rate")
+    page.fill("input[name=rate_ml_h]", str(above))
+    assert error_after(page, "text=Log this rate") == "Choose why you changed the rate."  # the last error is gone
+    page.select_option("select[name=reason]", "reaction_slow")
+    assert "a rate below the one running now" in error_after(page, "text=Log this rate")
+    page.select_option("select[name=reason]", "patient_request")
+    page.click("text=Log this rate")
+    page.locator("#dialog").get_by_role("button", name="Log it").click()
+    page.wait_for_selector("#above-cap")
+    assert f"Turn the pump down to {shown_cap} or lower" in page.locator("#above-cap").inner_text()
+    assert page.locator("#slowed-hint").count() == 0
+    assert "Stay at this rate" not in page.locator("#main").inner_text()
+
+    page.click("#pause")  # "Time at this rate" stops while the infusion is paused
+    page.wait_for_selector("#resume")
+    page.wait_for_timeout(1100)
+    frozen = page.locator("#step-timer").inner_text()
+    page.wait_for_timeout(2200)
+    assert page.locator("#step-timer").inner_text() == frozen
+    page.evaluate("() => window.ivigapp.syncNow()")
+    synced(page)
+    logged = RateChange.objects.get(rate_ml_h=Decimal(above))
+    assert logged.reason == "patient_request"
+    assert page.problems == []
+
+
 @pytest.fixture
 def infused_a_week_ago(plan):
     user = plan.patient.user

@@ -71,7 +71,19 @@ function startForm(ctx, planned) {
   ];
 }
 
-function stepCard(ctx, episode, rates, paused) {
+/** Milliseconds since `since`, leaving out the time the infusion was paused. */
+function runningMs(since, pauses, now = Date.now()) {
+  let paused = 0;
+  for (const pause of pauses) {
+    const from = Math.max(time(pause.paused_at), since);
+    const to = Math.min(pause.resumed_at ? time(pause.resumed_at) : now, now);
+    if (to > from) paused += to - from;
+  }
+  return Math.max(0, now - since - paused);
+}
+
+function stepCard(ctx, episode, rates, pauses) {
+  const paused = pauses.some((pause) => !pause.resumed_at);
   const { plan } = ctx.me;
   const sorted = [...rates].sort((a, b) => time(a.at) - time(b.at) || (a.step_no || 0) - (b.step_no || 0));
   const current = sorted[sorted.length - 1];
@@ -84,13 +96,14 @@ function stepCard(ctx, episode, rates, paused) {
   const slowed = current && current.reason === "reaction_slow";
   const timer = h("span", { class: "timer", id: "step-timer" }, "00:00");
   const tick = () => {
-    timer.textContent = current ? formatDuration(Date.now() - time(current.at)) : "00:00";
+    timer.textContent = current ? formatDuration(runningMs(time(current.at), pauses)) : "00:00";
   };
   tick();
   const interval = setInterval(tick, 1000);
   ctx.onLeave(() => clearInterval(interval));
   const cap = Number(plan.rate_cap_ml_h);
   const nextAllowed = next && !next.above_cap && Number(next.rate_ml_h) <= cap;
+  const aboveCap = current && Number(current.rate_ml_h) > cap + 0.05;
   const nextButton = next
     ? h(
         "button",
@@ -117,9 +130,12 @@ function stepCard(ctx, episode, rates, paused) {
     current ? h("p", { class: "rate-now" }, h("span", { dir: "ltr" }, `${formatNumber(current.rate_ml_h)} mL/h`)) : null,
     h("p", {}, gettext("Time at this rate:"), " ", timer, planned && planned.minutes ? h("span", { class: "hint" }, " · ", format(gettext("planned %(n)s min"), { n: planned.minutes })) : null),
     paused ? h("p", { class: "warning" }, gettext("The infusion is paused.")) : null,
-    slowed && next ? h("p", { class: "warning", id: "slowed-hint" }, gettext("You slowed the drip for a reaction. Go up a step only once the symptoms have gone, as your plan says. If they come back, slow down again and call your care team.")) : null,
+    aboveCap
+      ? h("p", { class: "warning", id: "above-cap" }, format(gettext("This is above your maximum rate of %(cap)s mL/h. Turn the pump down to %(cap)s mL/h or lower. Your nurse will be told."), { cap: formatNumber(cap) }))
+      : null,
+    slowed && next && !aboveCap ? h("p", { class: "warning", id: "slowed-hint" }, gettext("You slowed the drip for a reaction. Go up a step only once the symptoms have gone, as your plan says. If they come back, slow down again and call your care team.")) : null,
     nextButton,
-    next && !nextAllowed ? h("p", { class: "hint" }, gettext("The next step is above your maximum rate. Stay at this rate.")) : null,
+    next && !nextAllowed && !aboveCap ? h("p", { class: "hint" }, gettext("The next step is above your maximum rate. Stay at this rate.")) : null,
     !next && current ? h("p", { class: "hint" }, gettext("This is the last step of your plan.")) : null,
     h("p", { class: "hint" }, format(gettext("Your maximum rate: %(cap)s mL/h"), { cap: formatNumber(cap) })),
   );
@@ -138,7 +154,8 @@ function customRate(ctx, episode, rates) {
   const rate = h("input", { type: "number", name: "rate_ml_h", inputmode: "decimal", step: "0.1", min: "0.1", max: "1000", required: true });
   const reason = h(
     "select",
-    { name: "reason" },
+    { name: "reason", required: true },
+    h("option", { value: "" }, gettext("Choose why")),
     h("option", { value: "reaction_slow" }, gettext("Slowed for a reaction")),
     h("option", { value: "patient_request" }, gettext("I asked for it")),
     h("option", { value: "restart" }, gettext("Restarted after a pause")),
@@ -149,9 +166,21 @@ function customRate(ctx, episode, rates) {
   const form = h("form", { class: "stack", novalidate: true }, field(gettext("Pump rate in mL/h"), rate), field(gettext("Why"), reason), h("button", { type: "submit", class: "secondary" }, gettext("Log this rate")), error);
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    error.textContent = "";
     const value = Number(rate.value);
     if (!(value >= 0.1 && value <= 1000)) {
       error.textContent = gettext("Enter the pump rate in mL/h, between 0.1 and 1000.");
+      rate.focus();
+      return;
+    }
+    if (!reason.value) {
+      error.textContent = gettext("Choose why you changed the rate.");
+      reason.focus();
+      return;
+    }
+    const running = [...rates].sort((a, b) => time(a.at) - time(b.at)).pop();
+    if (reason.value === "reaction_slow" && running && value >= Number(running.rate_ml_h)) {
+      error.textContent = format(gettext("Slowing down for a reaction means a rate below the one running now (%(rate)s mL/h)."), { rate: formatNumber(running.rate_ml_h) });
       rate.focus();
       return;
     }
@@ -323,11 +352,10 @@ export async function render(ctx) {
   const episode = await activeEpisode();
   if (!episode) return startForm(ctx, await plannedEpisode());
   const [rates, pauses, vials, medicines, drinks] = await Promise.all(["rate_change", "pause", "vial", "medication", "hydration"].map((table) => partsOf(table, episode.id)));
-  const paused = pauses.some((pause) => !pause.resumed_at);
   return [
     h("h1", {}, gettext("Infusion in progress")),
     h("p", { class: "hint" }, format(gettext("Started %(when)s"), { when: formatDateTime(episode.started_at, me.timezone) })),
-    stepCard(ctx, episode, rates, paused),
+    stepCard(ctx, episode, rates, pauses),
     h("a", { class: "big-button unwell-button", href: "#/unwell" }, gettext("I feel unwell")),
     customRate(ctx, episode, rates),
     pauseCard(ctx, episode, pauses),
