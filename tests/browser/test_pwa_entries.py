@@ -11,7 +11,7 @@ import pytest
 from django.utils import timezone
 
 from ivigapp.reactions import services
-from ivigapp.reactions.models import HydrationLog, InfusionEpisode, Plan, RateChange, VialUsage
+from ivigapp.reactions.models import HydrationLog, InfusionEpisode, Plan, RateChange, SymptomReport, VialUsage
 from ivigapp.reminders.models import Reminder
 from tests.browser.pwa_support import (
     PHONE,
@@ -184,7 +184,9 @@ def test_the_checklist_keeps_its_fever_advice_and_prepares_the_infusion_of_the_p
     context.close()
 
 
-def test_a_temperature_in_fahrenheit_is_recognised_and_a_pain_score_shows_what_is_kept(app):
+def test_a_temperature_in_fahrenheit_a_pain_score_out_of_range_and_a_missing_severity_are_refused(app):
+    """A walkthrough saved a pain score of 999 (the nurse read "pain 10/10") and a ticked symptom with
+    "How bad is it?" unanswered (the nurse read "mild": it was ticked in advance)."""
     page = app
     screen(page, "#/unwell")
     answer_red_flags(page)
@@ -194,12 +196,28 @@ def test_a_temperature_in_fahrenheit_is_recognised_and_a_pain_score_shows_what_i
     error = page.locator("#symptoms .error")
     error.wait_for()
     assert error.inner_text() == "98.6 looks like degrees Fahrenheit, which is 37 °C. Enter it in °C."
+    page.fill("input[name=temperature_c]", "37.2")
     headache = page.locator("#symptoms li.symptom", has_text="Headache")
     headache.locator("input[type=checkbox]").check()
+    assert headache.locator("input[type=radio]:checked").count() == 0, "no severity is chosen for the patient"
+    page.locator("#symptoms button[type=submit]").click()
+    page.wait_for_function("e => e.textContent.startsWith('Choose how bad')", arg=error.element_handle())
+    assert page.evaluate("() => document.activeElement.type") == "radio"
+    headache.locator(".choices label").nth(2).click()  # severe
     score = headache.locator("input[name^=nrs-]")
-    score.fill("15")
+    score.fill("999")
     score.dispatch_event("change")
-    assert score.input_value() == "10"
+    page.locator("#symptoms button[type=submit]").click()
+    page.wait_for_function("e => e.textContent.startsWith('Enter a pain score')", arg=error.element_handle())
+    assert score.input_value() == "999", "what the patient typed is not changed behind their back"
+    score.fill("8")
+    score.dispatch_event("change")
+    page.locator("#symptoms button[type=submit]").click()
+    page.wait_for_selector("#advice")
+    page.evaluate("() => window.ivigapp.syncNow()")
+    synced(page)
+    (report,) = SymptomReport.objects.all()
+    assert report.symptoms == {"HEADACHE": {"severity": 3, "nrs": 8}}
     assert page.problems == []
 
 

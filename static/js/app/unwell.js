@@ -157,6 +157,26 @@ const SEVERITY = () => [
   [3, pgettext("severity", "Severe")],
 ];
 
+/** A pain score as typed: null when empty, NaN unless a whole number from 0 to 10. */
+function painScore(text) {
+  if (String(text).trim() === "") return null;
+  const value = Number(text);
+  return Number.isInteger(value) && value >= 0 && value <= 10 ? value : NaN;
+}
+
+/** The first ticked symptom the patient has not finished: its severity, or a pain score out of range. */
+function unfinishedSymptom(form) {
+  for (const row of form.querySelectorAll("li.symptom")) {
+    const box = row.querySelector("input[name=symptom]");
+    const entry = box.checked ? draft.symptoms[box.value] : null;
+    if (!entry) continue;
+    if (!entry.severity) return { focus: row.querySelector("input[type=radio]"), text: gettext("Choose how bad it is for each symptom you ticked.") };
+    const score = row.querySelector("input[type=number]");
+    if (score && Number.isNaN(painScore(score.value))) return { focus: score, text: gettext("Enter a pain score from 0 to 10, or leave it empty.") };
+  }
+  return null;
+}
+
 function symptomRow(symptom) {
   const entry = draft.symptoms[symptom.code];
   const box = h("input", { type: "checkbox", id: uid("s"), name: "symptom", value: symptom.code, checked: Boolean(entry) });
@@ -180,9 +200,8 @@ function symptomRow(symptom) {
   box.addEventListener("change", () => {
     details.hidden = !box.checked;
     if (box.checked) {
-      draft.symptoms[symptom.code] = draft.symptoms[symptom.code] || { severity: 1 };
-      const chosen = details.querySelector(`input[name="${severityName}"][value="${draft.symptoms[symptom.code].severity}"]`);
-      if (chosen) chosen.checked = true;
+      // No severity is chosen for the patient: "mild" ticked in advance would soften the advice.
+      draft.symptoms[symptom.code] = draft.symptoms[symptom.code] || {};
     } else delete draft.symptoms[symptom.code];
   });
   details.addEventListener("change", (event) => {
@@ -190,12 +209,9 @@ function symptomRow(symptom) {
     if (!current) return;
     if (event.target.name === severityName) current.severity = Number(event.target.value);
     if (event.target.name === `nrs-${symptom.code}`) {
-      const value = event.target.value === "" ? null : Math.max(0, Math.min(10, Math.round(Number(event.target.value))));
-      if (value === null) delete current.nrs;
-      else {
-        current.nrs = value;
-        event.target.value = String(value); // what is stored is what the patient sees (15 becomes 10)
-      }
+      const value = painScore(event.target.value);
+      if (value === null || Number.isNaN(value)) delete current.nrs; // a score out of range is refused on saving
+      else current.nrs = value;
     }
   });
   return h("li", { class: "symptom" }, h("div", { class: "check" }, box, h("label", { for: box.id }, symptom.label)), details);
@@ -237,6 +253,13 @@ function symptomsStep(ctx) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    error.textContent = "";
+    const unfinished = unfinishedSymptom(form);
+    if (unfinished) {
+      error.textContent = unfinished.text;
+      unfinished.focus.focus();
+      return;
+    }
     const t = draft.temperature === "" ? null : Number(draft.temperature);
     if (t !== null && !(t >= 30 && t <= 45)) {
       error.textContent =
