@@ -235,8 +235,19 @@ def test_day_two_of_a_course_is_prepared_for_the_next_day(browser, live_server, 
     sign_in_to_app(page)
     radio = page.locator("input[name=fever_or_infection][value=no]")
     page.locator(f"label[for='{radio.get_attribute('id')}']").click()
+    page.click("text=Save checklist")  # one answer of four: nothing is saved
+    page.wait_for_selector("text=Answer each question with yes or no.")
+    assert page.evaluate("() => document.activeElement.name") == "hydrated"
+    for name in ("hydrated", "premeds_taken", "anaphylaxis_kit_present"):
+        radio = page.locator(f"input[name={name}][value=yes]")
+        page.locator(f"label[for='{radio.get_attribute('id')}']").click()
+    assert not page.evaluate(
+        """async () => {
+            const store = await import("/static/js/app/store.js");
+            return (await store.rowsOf("infusion_episode")).some((row) => row.status === "planned");
+        }"""
+    )
     page.click("text=Save checklist")
-    # "Checklist saved." can be redrawn away by the sync the write starts: wait for the entry itself.
     page.wait_for_function(
         """async () => {
             const store = await import("/static/js/app/store.js");
@@ -248,4 +259,8 @@ def test_day_two_of_a_course_is_prepared_for_the_next_day(browser, live_server, 
     day_two = InfusionEpisode.objects.get(status="planned")
     assert day_two.course_day == 2
     assert abs(day_two.scheduled_start - (start + timedelta(days=1))) < timedelta(seconds=1)
+    assert (day_two.hydrated, day_two.premeds_taken, day_two.fever_or_infection) == (True, True, False)
+    page.wait_for_timeout(500)  # the screen is drawn again after the sync; the saved state stays
+    assert page.locator(".form-status").inner_text() == "Checklist saved."
+    assert page.problems == []
     context.close()

@@ -7,6 +7,8 @@ import { write } from "./store.js";
 import { builtinAdvice } from "./content.js";
 import { remindersCard } from "./reminders.js";
 
+const QUESTIONS = ["hydrated", "premeds_taken", "fever_or_infection", "anaphylaxis_kit_present"];
+
 const answer = (form, name) => {
   const value = new FormData(form).get(name);
   return value === "yes" ? true : value === "no" ? false : null;
@@ -15,7 +17,8 @@ const answer = (form, name) => {
 function readiness(ctx, episode) {
   // The advice for a fever stays for as long as the saved checklist says so (the screen is drawn
   // again after every sync, which used to wipe it within a second).
-  const status = h("p", { class: "form-status", role: "status" }, episode && episode.fever_or_infection ? feverAdvice() : null);
+  const answered = episode && QUESTIONS.every((name) => episode[name] === true || episode[name] === false);
+  const status = h("p", { class: "form-status", role: "status" }, episode && episode.fever_or_infection ? feverAdvice() : answered ? gettext("Checklist saved.") : null);
   const weight = h("input", { type: "number", name: "weight_kg", inputmode: "decimal", step: "0.1", min: "1", max: "400", value: episode && episode.weight_kg ? episode.weight_kg : "" });
   const form = h(
     "form",
@@ -30,6 +33,12 @@ function readiness(ctx, episode) {
   );
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    const unanswered = QUESTIONS.find((name) => answer(form, name) === null);
+    if (unanswered) {
+      status.replaceChildren(h("span", { class: "error" }, gettext("Answer each question with yes or no.")));
+      form.querySelector(`input[name=${unanswered}]`).focus();
+      return;
+    }
     const kg = weight.value ? Number(weight.value) : null;
     if (kg !== null && !(kg >= 1 && kg <= 400)) {
       status.replaceChildren(h("span", { class: "error" }, gettext("Enter your weight in kg, between 1 and 400, or leave it empty.")));
@@ -39,12 +48,7 @@ function readiness(ctx, episode) {
     const all = await episodes();
     const target = await episodeToPrepare(ctx.me, upcomingStart(ctx.me, all), nextCourseDay(ctx.me, all));
     if (!target) return;
-    const values = {
-      hydrated: answer(form, "hydrated"),
-      premeds_taken: answer(form, "premeds_taken"),
-      fever_or_infection: answer(form, "fever_or_infection"),
-      anaphylaxis_kit_present: answer(form, "anaphylaxis_kit_present"),
-    };
+    const values = Object.fromEntries(QUESTIONS.map((name) => [name, answer(form, name)]));
     if (kg !== null) values.weight_kg = kg.toFixed(1);
     await write("infusion_episode", target.id, values);
     status.replaceChildren(values.fever_or_infection ? feverAdvice() : gettext("Checklist saved."));
