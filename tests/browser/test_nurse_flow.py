@@ -2,11 +2,13 @@
 the nurse acknowledges it, and the patient's next pull carries the receipt."""
 
 import base64
+from datetime import timedelta
 
 import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from ivigapp.reactions import services
 from tests.browser.conftest import screenshot
 from tests.clinical_fixtures import red_flags
 from tests.conftest import PASSWORD
@@ -126,4 +128,29 @@ def test_a_box_that_scrolls_sideways_at_phone_width_shows_a_shadow_on_the_side_w
     box.evaluate("b => { b.scrollLeft = b.scrollWidth; }")
     left, right = edges()
     assert left < 235 and right > 250, (left, right)  # at the end: on the left only
+    context.close()
+
+
+def test_a_long_word_typed_by_the_patient_wraps_in_the_timeline(browser, live_server, episode, nurse):
+    """A medicine named with 100 letters and no space pushed the timeline table past the page, and
+    the rate above the cap at the end of another row was cut off."""
+    services.medication_record(
+        actor=episode.patient.user,
+        episode=episode,
+        category="as_needed",
+        drug="x" * 100,
+        dose="400 mg",
+        given_at=episode.started_at + timedelta(minutes=10),
+    )
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "nurse")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/nurse/alerts/")
+    page.goto(reverse("reactions:timeline", args=[episode.pk]))
+    page.locator(".timeline-table td", has_text="x" * 40).wait_for()
+    wrap = page.locator(".timeline-table").locator("xpath=..")
+    assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "the table is wider than its box"
     context.close()

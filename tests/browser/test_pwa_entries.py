@@ -123,10 +123,30 @@ def test_a_rate_above_the_maximum_says_to_turn_it_down_and_a_rate_change_needs_i
     frozen = page.locator("#step-timer").inner_text()
     page.wait_for_timeout(2200)
     assert page.locator("#step-timer").inner_text() == frozen
+    page.click("#resume")
+    page.locator("summary", has_text="Add a vial").click()
+    page.fill("input[name=lot_number]", "LE12F045")
+    page.fill("input[name=expiry_date]", "2030-01-31")
+    page.fill("input[name=quantity]", "2")
+    page.click("#add-vial")
+    long_name = "x" * 100  # one long word, as a walkthrough typed: the screen grew to 1041 px
+    page.locator("summary", has_text="Log an as-needed medicine").click()
+    page.fill("input[name=drug]", long_name)
+    page.fill("input[name=dose]", "400 mg")
+    page.click("text=Log as-needed medicine")
+    page.wait_for_selector(f"text={long_name[:40]}")
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     page.evaluate("() => window.ivigapp.syncNow()")
     synced(page)
     logged = RateChange.objects.get(rate_ml_h=Decimal(above))
     assert logged.reason == "patient_request"
+
+    screen(page, "#/diary")  # the diary says why a rate was set, and what a vial's line is
+    lines = page.locator(".diary-episode li").all_inner_texts()
+    assert any(line.startswith(f"I asked for it · {above} mL/h") for line in lines), lines
+    assert any(line.startswith("Step 1 · ") for line in lines), lines
+    assert any(line.startswith("Lot number LE12F045 · expires Jan 31, 2030") for line in lines), lines
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 360
     assert page.problems == []
 
 

@@ -129,6 +129,24 @@ def test_the_time_axis_is_labelled_at_a_step_that_fits_the_infusion(plan, weighe
     assert ticks[0]["x"] == 48 and all(a["x"] < b["x"] for a, b in zip(ticks, ticks[1:], strict=False))
 
 
+def test_the_timeline_names_a_step_only_for_a_step_up(client, nurse, plan, weighed_patient):
+    """A walkthrough read "Rate step 5 · 300.0 mL/h" for a rate the patient set by hand (between
+    steps 5 and 6): only a step up as planned is a step; another rate is a rate change, with why."""
+    ep, _report = charted_episode(plan, weighed_patient)
+    user = weighed_patient.user
+    services.rate_change_record(
+        actor=user, episode=ep, at=ep.started_at + timedelta(minutes=80), rate_ml_h=Decimal(100), reason="reaction_slow"
+    )
+    client.force_login(nurse)
+    page = client.get(reverse("reactions:timeline", args=[ep.pk])).content.decode()
+    rows = [re.sub(r"<[^>]+>", " ", row) for row in re.findall(r"<tr>(.*?)</tr>", page, re.S)]
+    rates = [" ".join(row.split()) for row in rows if "mL/h (" in row]
+    assert sum("Rate changed" in row for row in rates) == 1
+    assert "Rate changed" in next(row for row in rates if "100.0 mL/h" in row)
+    assert "Slowed for a reaction" in next(row for row in rates if "100.0 mL/h" in row)
+    assert sum(bool(re.search(r"Rate step \d", row)) for row in rates) == 4
+
+
 @pytest.mark.parametrize("language", ["en", "es", "fr", "ar"])
 def test_the_chart_is_drawn_with_plain_numbers_in_every_language(client, nurse, plan, weighed_patient, language):
     # es, fr and ar write decimals with a comma, which SVG cannot read: the chart fell apart.

@@ -3,6 +3,7 @@
 // alerts the patient did not report, such as a rate above the cap).
 import { episodes, partsOf } from "./data.js";
 import { badge, format, formatDateTime, formatDay, formatNumber, gettext, h } from "./dom.js";
+import { rateReasonText } from "./infusion.js";
 import { badges, rowsOf } from "./store.js";
 
 function statusLabel(status) {
@@ -92,6 +93,8 @@ export async function render(ctx) {
   for (const episode of all) {
     const [rates, vials, medicines, drinks] = await Promise.all(["rate_change", "vial", "medication", "hydration"].map((table) => partsOf(table, episode.id)));
     rates.sort((a, b) => Date.parse(a.at) - Date.parse(b.at));
+    medicines.sort((a, b) => Date.parse(a.given_at) - Date.parse(b.given_at));
+    drinks.sort((a, b) => Date.parse(a.logged_at) - Date.parse(b.logged_at));
     const own = reports.filter((report) => report.episode_id === episode.id);
     const ownMessages = nurseMessages(alerts.filter((alert) => !alert.report_id && alert.episode_id === episode.id), notes);
     cards.push(
@@ -105,12 +108,13 @@ export async function render(ctx) {
               "ul",
               { class: "entries", "aria-label": gettext("Rate steps") },
               rates.map((rate) =>
-                h("li", {}, format(gettext("Step %(n)s"), { n: rate.step_no || "?" }), " · ", h("span", { dir: "ltr" }, `${formatNumber(rate.rate_ml_h)} mL/h`), " · ", formatDateTime(rate.at, tz), " ", badge(badgeOf(rate))),
+                // A step of the plan only when it was stepped up to; any other rate says why it was set.
+                h("li", {}, !rate.reason || rate.reason === "titration" ? format(gettext("Step %(n)s"), { n: rate.step_no || "?" }) : rateReasonText(rate.reason), " · ", h("span", { dir: "ltr" }, `${formatNumber(rate.rate_ml_h)} mL/h`), " · ", formatDateTime(rate.at, tz), " ", badge(badgeOf(rate))),
               ),
             )
           : null,
         vials.length
-          ? h("ul", { class: "entries", "aria-label": gettext("Vials") }, vials.map((vial) => h("li", {}, h("span", { dir: "ltr" }, vial.lot_number), " · ", formatDay(vial.expiry_date), " ", badge(badgeOf(vial)))))
+          ? h("ul", { class: "entries", "aria-label": gettext("Vials") }, vials.map((vial) => h("li", {}, gettext("Lot number"), " ", h("span", { dir: "ltr" }, vial.lot_number), " · ", format(gettext("expires %(date)s"), { date: formatDay(vial.expiry_date) }), " ", badge(badgeOf(vial)))))
           : null,
         medicines.length
           ? h("ul", { class: "entries", "aria-label": gettext("Medicines") }, medicines.map((m) => h("li", {}, `${m.drug} ${m.dose || ""}`, " ", badge(badgeOf(m)))))

@@ -150,17 +150,28 @@ function planStepAt(plan, rate) {
   return found;
 }
 
+const RATE_REASONS = ["reaction_slow", "patient_request", "restart", "pump", "titration"];
+
+/** Why a rate was logged, in the words of the form that logged it. */
+export function rateReasonText(reason) {
+  return (
+    {
+      reaction_slow: gettext("Slowed for a reaction"),
+      patient_request: gettext("I asked for it"),
+      restart: gettext("Restarted after a pause"),
+      pump: gettext("Pump problem"),
+      titration: gettext("Step up as planned"),
+    }[reason] || reason
+  );
+}
+
 function customRate(ctx, episode, rates) {
   const rate = h("input", { type: "number", name: "rate_ml_h", inputmode: "decimal", step: "0.1", min: "0.1", max: "1000", required: true });
   const reason = h(
     "select",
     { name: "reason", required: true },
     h("option", { value: "" }, gettext("Choose why")),
-    h("option", { value: "reaction_slow" }, gettext("Slowed for a reaction")),
-    h("option", { value: "patient_request" }, gettext("I asked for it")),
-    h("option", { value: "restart" }, gettext("Restarted after a pause")),
-    h("option", { value: "pump" }, gettext("Pump problem")),
-    h("option", { value: "titration" }, gettext("Step up as planned")),
+    RATE_REASONS.map((value) => h("option", { value }, rateReasonText(value))),
   );
   const error = h("p", { class: "error", role: "alert" });
   const form = h("form", { class: "stack", novalidate: true }, field(gettext("Pump rate in mL/h"), rate), field(gettext("Why"), reason), h("button", { type: "submit", class: "secondary" }, gettext("Log this rate")), error);
