@@ -1,17 +1,26 @@
 """Admin for clinical content. Every change goes through services: the admin only collects input."""
 
 from django import forms
+from django.conf import settings
 from django.contrib import admin, messages
 from django.core.exceptions import ValidationError
 from django.db.models import Max, Q
 from django.http import HttpResponseRedirect
 from django.urls import reverse
 from django.utils.html import format_html
+from django.utils.translation import get_language_info
 from django.utils.translation import gettext_lazy as _
 
 from ivigapp.core.admin import adopt
 from ivigapp.protocols.content import services
-from ivigapp.protocols.content.models import ContentItem, ContentTranslation, ContentVersion, translated_languages
+from ivigapp.protocols.content.models import (
+    ContentItem,
+    ContentTranslation,
+    ContentVersion,
+    TranslationStatus,
+    translated_languages,
+)
+from ivigapp.protocols.content.render import clean_text
 from ivigapp.protocols.models import ApprovalStatus
 
 
@@ -95,10 +104,20 @@ class ContentItemAdmin(admin.ModelAdmin):
             adopt(obj, created)
 
 
+class StoredText(forms.CharField):
+    """Text compared as it is stored. A browser sends a textarea's line breaks as CRLF and the
+    services store LF, so every multi-line translation on the page read as changed: saving one
+    language sent them all back to draft, under the name of whoever pressed Save."""
+
+    def to_python(self, value):
+        return clean_text(super().to_python(value))
+
+
 class TranslationForm(forms.ModelForm):
     class Meta:
         model = ContentTranslation
         fields = ["language", "title", "body"]
+        field_classes = {"title": StoredText, "body": StoredText}
         widgets = {"body": forms.Textarea(attrs={"rows": 6, "cols": 80})}
 
     def __init__(self, *args, **kwargs):
@@ -156,6 +175,7 @@ class VersionForm(forms.ModelForm):
     class Meta:
         model = ContentVersion
         fields = ["item", "title", "body", "urgent", "note"]
+        field_classes = {"title": StoredText, "body": StoredText}
         widgets = {"body": forms.Textarea(attrs={"rows": 10, "cols": 80})}
 
 
@@ -240,6 +260,18 @@ class ContentVersionAdmin(admin.ModelAdmin):
                 body=inline_form.cleaned_data["body"],
             )
             formset.changed_objects.append((saved, inline_form.changed_data))
+            if form.instance.status == ApprovalStatus.PUBLISHED and saved.status == TranslationStatus.DRAFT:
+                messages.warning(
+                    request,
+                    _(
+                        "Patients reading %(language)s see the text in %(source)s until this translation is"
+                        " reviewed by another administrator."
+                    )
+                    % {
+                        "language": saved.get_language_display(),
+                        "source": get_language_info(settings.LANGUAGE_CODE)["name_translated"],
+                    },
+                )
 
     def changeform_view(self, request, object_id=None, form_url="", extra_context=None):
         try:

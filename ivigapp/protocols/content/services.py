@@ -245,6 +245,8 @@ def translation_save(
     translation, _created = ContentTranslation.objects.select_for_update().get_or_create(
         version=version, language=language
     )
+    if translation.body and (translation.title, translation.body) == (title, body):
+        return translation  # the same text: its status, translator and review stay as they are
     translation.title, translation.body = title, body
     translation.status = TranslationStatus.DRAFT
     translation.needs_clinical_review = needs_clinical_review

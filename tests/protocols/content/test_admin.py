@@ -1,8 +1,9 @@
 import pytest
 
+from ivigapp.protocols.content import services
 from ivigapp.protocols.content.models import ContentItem, ContentTranslation, ContentVersion
 
-from .conftest import draft, publish
+from .conftest import draft, publish, published
 
 pytestmark = pytest.mark.django_db
 
@@ -114,3 +115,35 @@ def test_a_clinical_administrator_who_is_not_a_superuser_can_use_the_content_adm
     for url in (ITEMS, VERSIONS, TRANSLATIONS, ITEMS + "add/", VERSIONS + "add/"):
         assert client.get(url).status_code == 200, url
     assert 'href="/content/status/"' in client.get(ITEMS).content.decode()
+
+
+def test_saving_one_language_leaves_the_others_and_says_who_now_reads_the_source(client, admin_user, approver):
+    """A walkthrough changed only the Spanish title of published advice: French and Arabic went back
+    to draft too (the browser sends a textarea's line breaks as CRLF, stored as LF), under the name
+    of whoever pressed Save, so their translator could then "review" them."""
+    lines = {"es": ("Llame", "Uno.\nDos."), "fr": ("Appelez", "Un.\nDeux."), "ar": ("اتصل", "واحد.\nاثنان.")}
+    version = published(admin_user, approver, body="One.\nTwo.", translations=lines)
+    client.force_login(approver)
+    crlf = {language: (title, body.replace("\n", "\r\n")) for language, (title, body) in lines.items()}
+    data = inline_data(version, **{**crlf, "es": ("Llame ya", "Uno.\r\nDos.")})  # line breaks as a browser sends them
+    response = client.post(f"{VERSIONS}{version.pk}/change/", data, follow=True)
+    assert response.status_code == 200
+    rows = {t.language: t for t in ContentTranslation.objects.filter(version=version)}
+    assert (rows["es"].status, rows["es"].title, rows["es"].translated_by) == ("draft", "Llame ya", approver)
+    for language in ("fr", "ar"):
+        assert (rows[language].status, rows[language].translated_by, rows[language].reviewed_by) == (
+            "reviewed",
+            admin_user,
+            approver,
+        ), language
+    page = response.content.decode()
+    assert "Patients reading Spanish see the text in English until this translation is reviewed" in page
+    assert "Patients reading French" not in page
+
+
+def test_saving_the_same_text_again_keeps_a_reviewed_translation(admin_user, approver):
+    version = published(admin_user, approver, translations={"fr": ("Appelez", "Maintenant.")})
+    again = services.translation_save(
+        actor=approver, version=version, language="fr", title="Appelez", body="Maintenant."
+    )
+    assert (again.status, again.translated_by, again.reviewed_by) == ("reviewed", admin_user, approver)
