@@ -20,6 +20,7 @@ class ReminderKind(models.TextChoices):
     CHECK_D5 = "check_d5", _("Day 5 check")
     CHECK_D7 = "check_d7", _("Day 7 check")
     CHECK_D10 = "check_d10", _("Day 10 check")
+    RECHECK = "recheck", _("Check how you feel again")
 
 
 class ReminderPlan(models.Model):

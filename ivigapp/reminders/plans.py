@@ -43,8 +43,9 @@ def _step_error(step) -> str | None:
     for name in ("kind", "anchor", "condition", "followup", "local_time"):
         if name in step and not isinstance(step[name], str):
             return _("%(name)s is text.") % {"name": name}
-    if step.get("kind") not in ReminderKind.values:
-        return _("A step's kind must be one of: %(kinds)s.") % {"kinds": ", ".join(ReminderKind.values)}
+    kinds = [kind for kind in ReminderKind.values if kind != ReminderKind.RECHECK]  # the advice asks for a re-check
+    if step.get("kind") not in kinds:
+        return _("A step's kind must be one of: %(kinds)s.") % {"kinds": ", ".join(kinds)}
     kind = step["kind"]
     if step.get("anchor") not in ANCHORS:
         return _("%(kind)s: the anchor is scheduled_start or actual_end.") % {"kind": kind}

@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from ivigapp.reactions.models import FollowUpCheck, InfusionEpisode
 from ivigapp.reminders import channels
-from ivigapp.reminders.models import Delivery, PushSubscription, Reminder, ReminderPreference
+from ivigapp.reminders.models import Delivery, PushSubscription, Reminder, ReminderKind, ReminderPreference
 from ivigapp.reminders.planning import DEFAULT_PLAN, after_quiet_hours, in_quiet_hours, local_label, step_due
 from ivigapp.reminders.plans import reminder_plan_in_use
 
@@ -91,12 +91,57 @@ def reminders_replan(*, episode: InfusionEpisode, now: datetime | None = None) -
             elif row.status in (Reminder.Status.PENDING, Reminder.Status.CANCELLED) and row.snoozed_until is None:
                 Reminder.objects.filter(pk=row.pk, status=row.status).update(status=Reminder.Status.PENDING, **fields)
             touched.append(row)
-        # A kind the plan no longer has is not sent either.
-        planned = {step["kind"] for step in plan["steps"]}
+        # A kind the plan no longer has is not sent either (a re-check is asked for by the advice, not the plan).
+        planned = {step["kind"] for step in plan["steps"]} | {ReminderKind.RECHECK}
         Reminder.objects.filter(episode=episode, status=Reminder.Status.PENDING).exclude(kind__in=planned).update(
             status=Reminder.Status.CANCELLED
         )
     return touched
+
+
+# The advice "check again in 30 minutes / 2 hours" (clinical.md 4): the app asks again then, by a
+# reminder that opens "I feel unwell". A later report replaces it (with its own re-check, if any).
+RECHECK_AFTER = {"ADV_RECHECK_30MIN": timedelta(minutes=30), "ADV_RECHECK_2H": timedelta(hours=2)}
+
+
+def reminders_recheck(*, report, advice: list[str], now: datetime | None = None) -> Reminder | None:
+    """Plans (or moves) the re-check of a report's infusion that its advice asks for, or cancels the
+    pending one when the new report's advice asks for none. Called in the report's transaction. A
+    report entered offline and sent late is asked about at once; one written up more than 12 hours
+    after its re-check was due is not asked about. Returns the pending re-check."""
+    episode = report.episode
+    if episode is None:
+        return None
+    now = now or timezone.now()
+    after = min((RECHECK_AFTER[key] for key in advice if key in RECHECK_AFTER), default=None)
+    pending = Reminder.objects.filter(episode=episode, kind=ReminderKind.RECHECK)
+    if after is None:
+        pending.filter(status=Reminder.Status.PENDING).update(status=Reminder.Status.CANCELLED)
+        return None
+    if report.onset_at + after < now - TOO_LATE:  # written up days later: nothing to ask about now
+        return None
+    due = max(report.onset_at + after, now)
+    zone = ZoneInfo(report.patient.timezone)
+    fields = {
+        "due_at": due,
+        "local_due": local_label(due, zone),
+        "shifted_from": None,
+        "window_minutes": 15,
+        "safety_critical": True,
+        "status": Reminder.Status.PENDING,
+        "suppressed_reason": "",
+        "dispatched_at": None,
+        "snoozed_until": None,
+        "acknowledged_at": None,
+        "plan_version": reminder_plan_current()["version"],
+    }
+    reminder, created = Reminder.objects.select_for_update().get_or_create(
+        episode=episode, kind=ReminderKind.RECHECK, defaults={"patient_id": report.patient_id, **fields}
+    )
+    if not created:  # a new round, so it is delivered again
+        Reminder.objects.filter(pk=reminder.pk).update(round=F("round") + 1, **fields)
+        reminder.refresh_from_db()
+    return reminder
 
 
 def _due_for(step, episode, zone, followups) -> datetime | None:
@@ -122,6 +167,7 @@ def reminders_adopt_plan(*, limit: int = 200) -> int:
     kinds = [step["kind"] for step in plan["steps"]]
     episode_ids = list(
         Reminder.objects.filter(status=Reminder.Status.PENDING)
+        .exclude(kind=ReminderKind.RECHECK)  # asked for by the advice, not planned by the plan
         .filter(Q(snoozed_until__isnull=True) | ~Q(kind__in=kinds))  # a snoozed one of a dropped kind goes
         .exclude(plan_version=plan["version"])
         .values("episode_id")

@@ -480,3 +480,32 @@ def test_home_names_the_infusion_each_reminder_belongs_to(app, plan):
     screen(page, f"#/reminder/{next(iter(expected))}", ready="#reminder-infusion")
     assert page.locator("#reminder-infusion").inner_text() == next(iter(expected.values()))
     assert page.problems == []
+
+
+def test_the_recheck_the_advice_promised_is_on_home_and_opens_i_feel_unwell(app, plan):
+    """ "The app will ask how you feel again in 30 minutes": the re-check is a reminder on Home, and
+    its screen leads to a new report."""
+    from tests.reactions.conftest import NO_RED_FLAGS
+
+    patient = plan.patient
+    start = timezone.now() - timedelta(minutes=20)
+    episode = diary.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
+    diary.episode_start(actor=patient.user, episode=episode, started_at=start)
+    diary.symptom_report_submit(
+        actor=patient.user,
+        patient=patient,
+        episode=episode,
+        onset_at=timezone.now(),
+        red_flag_answers=NO_RED_FLAGS,
+        symptoms={"HEADACHE": {"severity": 1}},
+    )
+    recheck = Reminder.objects.get(episode=episode, kind="recheck")
+    page = app()
+    item = page.locator(f"#reminder-status a[href='#/reminder/{recheck.pk}']")
+    item.wait_for()
+    assert item.locator(".reminder-kind").inner_text() == "Check how you feel again"
+    assert item.locator(".reminder-infusion").inner_text() == ""
+    screen(page, f"#/reminder/{recheck.pk}", ready=".reminder-state")
+    page.get_by_role("link", name="Tell us how you feel now").click()
+    page.wait_for_selector("#red-flags")
+    assert page.problems == []

@@ -61,6 +61,12 @@ def _check_answers(red_flag_answers, symptoms, actions_taken, errors: dict) -> N
         errors["actions_taken"] = _("Choose actions from the list.")
 
 
+def _reminders_recheck(report: SymptomReport, advice: list[str]) -> None:
+    from ivigapp.reminders.services import reminders_recheck
+
+    reminders_recheck(report=report, advice=advice)
+
+
 def _place_on_timeline(patient: Patient, episode: InfusionEpisode | None, onset_at: datetime) -> dict:
     """Phase, context and, during an infusion, the minutes since start and the rate step then."""
     if episode is None:
@@ -186,6 +192,7 @@ def symptom_report_submit(
     )
     stamp_row(row, patient_id=patient.pk)
     row.save(force_insert=True)
+    _reminders_recheck(report, decision["advice"])
     alert_raise(
         patient=patient,
         source=Alert.Source.SYMPTOM_REPORT,

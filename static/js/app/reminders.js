@@ -43,6 +43,8 @@ export function kindText(kind) {
       return gettext("Day 7 check");
     case "check_d10":
       return gettext("Day 10 check");
+    case "recheck":
+      return gettext("Check how you feel again");
     default:
       return gettext("Reminder");
   }
@@ -157,6 +159,7 @@ function actions(ctx, reminder) {
 
 function nextStep(kind) {
   if (kind.startsWith("check_")) return h("a", { class: "button-link", href: "#/checks" }, gettext("Answer the check-in"));
+  if (kind === "recheck") return h("a", { class: "button-link", href: "#/unwell?new=1" }, gettext("Tell us how you feel now"));
   if (kind === "infusion_start") return h("a", { class: "button-link", href: "#/infusion" }, gettext("Open the infusion"));
   return null;
 }
@@ -232,7 +235,7 @@ function upcoming(list, started) {
 /** Which infusion a reminder belongs to ("After the infusion of 5 Dec 2026"), from the phone's diary. */
 function infusionOf(reminder, episode, tz) {
   const at = episode && (episode.started_at || episode.scheduled_start);
-  if (!at) return null;
+  if (!at || reminder.kind === "recheck") return null; // about the report, not the infusion
   const template = BEFORE_START.has(reminder.kind) ? gettext("For the infusion of %(day)s") : gettext("After the infusion of %(day)s");
   return format(template, { day: formatDate(at, tz) });
 }
