@@ -105,6 +105,8 @@ class SettingsIn(serializers.Serializer):
             raise serializers.ValidationError(
                 {missing: _("Give both the start and the end of quiet hours, or neither.")}
             )
+        if data.get("quiet_start") is not None and data.get("quiet_start") == data.get("quiet_end"):
+            raise serializers.ValidationError({"quiet_end": _("Quiet hours must end at another time than they start.")})
         return data
 
 

@@ -205,6 +205,8 @@ def patient_timezone_change(*, actor, patient, timezone_name: str) -> None:
 
 @transaction.atomic
 def quiet_hours_set(*, actor, patient, start, end) -> ReminderPreference:
+    if start is not None and start == end:  # none at all, or all day: either way not what was meant
+        raise ValidationError({"quiet_end": _("Quiet hours must end at another time than they start.")})
     preference, _created = ReminderPreference.objects.update_or_create(
         patient=patient, defaults={"quiet_start": start, "quiet_end": end}
     )

@@ -150,6 +150,34 @@ def test_a_rate_above_the_maximum_says_to_turn_it_down_and_a_rate_change_needs_i
     assert page.problems == []
 
 
+def test_ending_an_infusion_asks_first_and_a_vial_expiring_in_9999_is_refused(app, plan):
+    page = app
+    screen(page, "#/infusion")
+    page.fill("input[name=started_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    page.click("#start-infusion")
+    page.wait_for_selector("#next-step")
+    page.locator("summary", has_text="Add a vial").click()
+    page.fill("input[name=lot_number]", "LE12F045")
+    page.fill("input[name=expiry_date]", "9999-12-31")
+    assert error_after(page, "#add-vial") == "That expiry date is years away. Check the date printed on the vial."
+
+    page.click("#end-infusion")  # one tap used to end it
+    dialog = page.locator("#dialog")
+    dialog.wait_for()
+    assert "End it only once the pump has stopped. How it ended: All given." in dialog.inner_text()
+    dialog.get_by_role("button", name="Go back").click()
+    assert page.locator("#end-infusion").is_visible()
+    page.click("#end-infusion")
+    dialog.get_by_role("button", name="End it").click()
+    page.wait_for_selector("#next-title")
+    page.evaluate("() => window.ivigapp.syncNow()")
+    synced(page)
+    episode = InfusionEpisode.objects.get()
+    assert episode.status == "complete" and episode.ended_at is not None
+    assert not VialUsage.objects.exists()
+    assert page.problems == []
+
+
 @pytest.fixture
 def infused_a_week_ago(plan):
     user = plan.patient.user

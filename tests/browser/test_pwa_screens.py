@@ -143,3 +143,21 @@ def test_every_screen_passes_axe_at_360_px(browser, live_server, history, servic
     check(page, "locked", language)
     assert page.problems == []
     context.close()
+
+
+@pytest.mark.parametrize("language", ["es", "en"])
+def test_questions_sit_inside_their_box_and_the_unwell_tab_fits(browser, live_server, plan, language):
+    """A question that wraps onto several lines had its box's border run through it, and in Spanish
+    the "I feel unwell" tab wrapped onto three lines and grew the bar."""
+    context = browser.new_context(base_url=live_server.url, **PHONE)
+    context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
+    page = watch(context.new_page())
+    sign_in_to_app(page)
+    screen(page, "#/unwell", ready="#red-flags")
+    for box in page.locator("#red-flags fieldset").all():
+        legend, border = box.locator("legend").bounding_box(), box.bounding_box()
+        assert legend["y"] >= border["y"] + 1, "the border runs through the question"
+    bar = page.locator(".tabbar").bounding_box()
+    assert bar["height"] <= 64, bar
+    assert page.problems == []
+    context.close()

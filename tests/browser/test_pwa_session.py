@@ -4,6 +4,7 @@ mutation_gap) gets the outbox renumbered, in order, and nothing is lost."""
 
 from datetime import timedelta
 from decimal import Decimal
+from zoneinfo import ZoneInfo
 
 import pytest
 from django.utils import timezone
@@ -114,6 +115,9 @@ def test_an_open_check_in_is_answered_with_the_checklist_and_closes(
     sign_in_to_app(page)
     assert "Check-in due" in page.locator("#main").inner_text()
     screen(page, "#/checks")
+    started = timezone.localtime(ended_yesterday.episode.started_at, ZoneInfo(ended_yesterday.patient.timezone))
+    expected = f"After the infusion of {started:%b} {started.day}, {started.year}"  # two infusions' checks read alike
+    assert page.locator(".check-infusion").first.inner_text() == expected
     page.get_by_role("link", name="Answer now").click()
     page.wait_for_selector("#red-flags")
     answer_red_flags(page)

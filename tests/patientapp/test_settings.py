@@ -93,11 +93,14 @@ def test_a_field_not_sent_is_left_alone(patient):
         ({"quiet_end": "07:00"}, "quiet_start"),
         ({"quiet_start": "22:00", "quiet_end": None}, "quiet_end"),
         ({"quiet_start": None, "quiet_end": "07:00"}, "quiet_start"),
+        ({"quiet_start": "22:00", "quiet_end": "22:00"}, "quiet_end"),  # was saved: none, or all day?
     ],
 )
 def test_each_bad_field_gets_its_own_message(patient, body, field):
     response = patch(client_for(patient.user), body)
     assert response.status_code == 400
+    assert list(response.json()) == [field]
+    assert not ReminderPreference.objects.filter(patient=patient).exists()
     errors = response.json()
     assert list(errors) == [field] and errors[field][0]
     patient.refresh_from_db()

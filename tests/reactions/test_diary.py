@@ -91,6 +91,13 @@ def test_vials_are_recorded_by_lot_and_bad_lots_are_refused(episode):
             vial_size_g=Decimal("10"),
         )
     assert "expiry_date" in caught.value.message_dict
+    with pytest.raises(ValidationError) as caught:  # a walkthrough's 31 Dec 9999 reached the nurse's summary
+        services.vial_add(
+            actor=user, episode=episode, lot_number="LX998", expiry_date=date(9999, 12, 31), vial_size_g=Decimal("10")
+        )
+    assert caught.value.message_dict["expiry_date"] == [
+        "That expiry date is years away. Check the date printed on the vial."
+    ]
     assert VialUsage.objects.count() == 2
 
 

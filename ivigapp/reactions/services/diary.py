@@ -257,6 +257,10 @@ def episode_volume_estimate(episode: InfusionEpisode) -> Decimal | None:
     return total.quantize(Decimal("0.1")) if total <= VOLUME_MAX else None
 
 
+# No immunoglobulin keeps for 10 years: an expiry further away is a typing slip (9999-12-31).
+EXPIRY_YEARS_AHEAD = 10
+
+
 def _vial_build(
     actor, episode, *, lot_number, expiry_date, vial_size_g, quantity=1, row_id=None, recorded_at=None, as_carer=False
 ) -> tuple[VialUsage, dict]:
@@ -268,6 +272,8 @@ def _vial_build(
     infusion_day = timezone.localdate(episode.started_at or episode.scheduled_start, ZoneInfo(episode.patient.timezone))
     if expiry_date < infusion_day:
         errors["expiry_date"] = _("This vial had expired before the infusion day.")
+    elif expiry_date.year > infusion_day.year + EXPIRY_YEARS_AHEAD:
+        errors["expiry_date"] = _("That expiry date is years away. Check the date printed on the vial.")
     vial = _part_new(
         VialUsage,
         actor,

@@ -165,6 +165,10 @@ export function rateReasonText(reason) {
   );
 }
 
+// No immunoglobulin keeps for 10 years: an expiry further away than that is a typing slip (9999).
+// The server checks the same (reactions.services.diary.EXPIRY_YEARS_AHEAD).
+const EXPIRY_YEARS_AHEAD = 10;
+
 function customRate(ctx, episode, rates) {
   const rate = h("input", { type: "number", name: "rate_ml_h", inputmode: "decimal", step: "0.1", min: "0.1", max: "1000", required: true });
   const reason = h(
@@ -268,6 +272,11 @@ function vialCard(ctx, episode, vials) {
       expiry.focus();
       return;
     }
+    if (Number(expiry.value.slice(0, 4)) > new Date().getFullYear() + EXPIRY_YEARS_AHEAD) {
+      error.textContent = gettext("That expiry date is years away. Check the date printed on the vial.");
+      expiry.focus();
+      return;
+    }
     const count = Number(quantity.value || "1");
     if (!Number.isInteger(count) || count < 1 || count > 50) {
       error.textContent = gettext("Enter how many vials of this lot: 1 to 50.");
@@ -351,6 +360,19 @@ function endCard(ctx, episode) {
   const form = h("form", { class: "stack" }, field(gettext("How did it end?"), how), h("button", { type: "submit", class: "secondary", id: "end-infusion" }, gettext("End the infusion")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // One tap used to end it: an infusion ended by mistake cannot be started again.
+    const choice = await ask({
+      title: gettext("End the infusion?"),
+      text: format(gettext("It started %(when)s. End it only once the pump has stopped. How it ended: %(how)s."), {
+        when: formatDateTime(episode.started_at, ctx.me.timezone),
+        how: how.options[how.selectedIndex].text,
+      }),
+      buttons: [
+        { value: "no", label: gettext("Go back") },
+        { value: "yes", label: gettext("End it") },
+      ],
+    });
+    if (choice !== "yes") return;
     await write("infusion_episode", episode.id, { ended_at: new Date().toISOString(), status: how.value });
     ctx.navigate("#/");
   });

@@ -228,7 +228,8 @@ function upcoming(list, started) {
       now - Date.parse(r.due_at) < WAITS_MS &&
       !(BEFORE_START.has(r.kind) && started.has(r.episode_id)),
   );
-  const next = list.filter((r) => r.status === "pending" && Date.parse(r.due_at) >= now - 60000);
+  // Nor is a reminder about getting ready once its infusion has started (an infusion started early).
+  const next = list.filter((r) => r.status === "pending" && Date.parse(r.due_at) >= now - 60000 && !(BEFORE_START.has(r.kind) && started.has(r.episode_id)));
   return [...waiting, ...next.slice(0, NEXT_SHOWN)];
 }
 

@@ -186,6 +186,10 @@ function quietHoursForm(ctx, pending, errors) {
       error.textContent = gettext("Give both the start and the end of quiet hours, or neither.");
       return;
     }
+    if (values.quiet_start && values.quiet_start === values.quiet_end) {
+      error.textContent = gettext("Quiet hours must end at another time than they start.");
+      return;
+    }
     saveOutcome(await settingsSave(values), status);
     const refused = await getMeta(ERRORS, {});
     if (refused.quiet_start || refused.quiet_end) ctx.rerender();
