@@ -111,7 +111,7 @@ class RateProtocol(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.product} {self.indication} {self.infusion_type} v{self.version} ({self.status})"
+        return f"{self.product} {self.indication} {self.infusion_type} v{self.version} ({self.get_status_display()})"
 
     def use(self) -> dict:
         """What the versions of one protocol share: product, indication and kind of infusion."""
@@ -142,7 +142,7 @@ class TriageRuleSet(models.Model):
         verbose_name_plural = _("triage rule sets")
 
     def __str__(self):
-        return f"triage rules v{self.version} ({self.status})"
+        return f"triage rules v{self.version} ({self.get_status_display()})"
 
     def document(self) -> dict:
         return {"version": self.version, **self.rules}

@@ -49,7 +49,7 @@ class ReminderPlan(models.Model):
         verbose_name_plural = _("reminder plans")
 
     def __str__(self):
-        return f"reminder plan v{self.version} ({self.status})"
+        return f"reminder plan v{self.version} ({self.get_status_display()})"
 
 
 class ReminderPreference(models.Model):

@@ -20,7 +20,7 @@ def test_an_administrator_drafts_a_rule_set_in_the_admin(client, admin_user):
     assert (ruleset.status, ruleset.author) == ("draft", admin_user)
     # The confirmation names the version the service made (it said "vNone").
     message = next(iter(client.get(response.url).context["messages"]))
-    assert "triage rules v1 (draft)" in str(message)
+    assert "triage rules v1 (Draft)" in str(message)
 
 
 def test_the_admin_refuses_broken_json_with_a_message(client, admin_user):

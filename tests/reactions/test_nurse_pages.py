@@ -367,6 +367,15 @@ def test_a_nurse_acknowledges_annotates_and_resolves_from_the_queue(client, nurs
     refused = client.post(base + "annotate/", {"text": "  "}, follow=True).content.decode()
     assert '<li class="message error" role="alert"><strong>Not saved:</strong> Write a note.</li>' in refused
     client.post(base + "annotate/", {"text": "Calling you now."})
+    # The card says what was reported, in words (it read "Reaction checklist · T03"), and who wrote
+    # the note by name, not by username.
+    nurse.first_name, nurse.last_name = "Ada", "Okafor"
+    nurse.save(update_fields=["first_name", "last_name"])
+    page = client.get(reverse("reactions:queue")).content.decode()
+    card = page[page.index(f'id="alert-{alert.pk}"') :]
+    card = html.unescape(card[: card.index("</li>")])
+    assert str(RED_FLAGS["RF_LIMB"]) in card
+    assert "Ada Okafor: Calling you now." in card
     client.post(base + "resolve/", {"resolution": "advice_given"})
     alert.refresh_from_db()
     assert alert.acknowledged_by == nurse and alert.resolution == "advice_given"

@@ -121,7 +121,7 @@ class ContentVersion(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.item.key} v{self.number} ({self.status})"
+        return f"{self.item.key} v{self.number} ({self.get_status_display()})"
 
 
 class ContentTranslation(models.Model):
@@ -157,7 +157,7 @@ class ContentTranslation(models.Model):
         ]
 
     def __str__(self):
-        return f"{self.version.item.key} v{self.version.number} {self.language} ({self.status})"
+        return f"{self.version.item.key} v{self.version.number} {self.language} ({self.get_status_display()})"
 
 
 class ContentBlob(models.Model):
