@@ -40,8 +40,10 @@ ROLE_PERMISSIONS = {
         "protocols.change_rateprotocol",
         "protocols.view_triageruleset",
         "protocols.add_triageruleset",
+        "protocols.change_triageruleset",  # a draft, by its author (the admin refuses the rest)
         "reminders.view_reminderplan",
         "reminders.add_reminderplan",
+        "reminders.change_reminderplan",
         "protocols.view_contentitem",
         "protocols.add_contentitem",
         "protocols.change_contentitem",

@@ -108,6 +108,8 @@ class RateProtocolAdmin(SignOffActions):
 
 
 class RuleSetForm(DocumentForm):
+    document_attr = "rules"
+
     class Meta:
         model = TriageRuleSet
         fields = []
@@ -129,3 +131,6 @@ class TriageRuleSetAdmin(SignedOffAdmin):
 
     def draft(self, request, document):
         return services.triage_ruleset_draft(author=request.user, document=document)
+
+    def update(self, request, obj, document):
+        return services.triage_ruleset_update(actor=request.user, ruleset=obj, document=document)

@@ -215,6 +215,27 @@ def triage_ruleset_draft(*, author, document: dict) -> TriageRuleSet:
     return TriageRuleSet.objects.create(version=version, rules=document, author=author)
 
 
+@transaction.atomic
+def triage_ruleset_update(*, actor, ruleset: TriageRuleSet, document: dict) -> TriageRuleSet:
+    return draft_document_update(
+        actor=actor, obj=ruleset, field="rules", document=document, check=triage_document_check
+    )
+
+
+def draft_document_update(*, actor, obj, field: str, document, check):
+    """Edits the JSON of a draft (a triage rule set, a reminder plan), by its author only: an
+    approver who edited would approve their own words. Checked as on drafting."""
+    locked = type(obj).objects.select_for_update().get(pk=obj.pk)
+    if locked.status != ApprovalStatus.DRAFT:
+        raise ValidationError({"status": _("Only a draft can be edited; start a new version instead.")})
+    if locked.author_id != actor.pk:
+        raise ValidationError({"author": _("Only the author edits a draft.")})
+    check(document)
+    setattr(locked, field, document)
+    locked.save(update_fields=[field])
+    return locked
+
+
 # Sign-off, shared by every versioned kind of clinical content with an ApprovalStatus `status`
 # (triage rule sets, reminder plans): draft -> in review -> approved by someone other than the
 # author -> published, which retires the version published before.

@@ -1,7 +1,8 @@
 """Admin pages for signed-off clinical content: submit, approve (by someone other than the author)
 and publish are actions (SignOffActions). For content kept as one JSON document per version
 (triage rule sets, reminder plans), a new version is written as JSON, starting from the version in
-use, and saved as a draft through its service; an existing version is only read (SignedOffAdmin)."""
+use, and saved as a draft through its service; its author may edit it while it is a draft, and
+every other version is only read (SignedOffAdmin)."""
 
 import json
 
@@ -12,17 +13,22 @@ from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
 from ivigapp.core.admin import adopt
+from ivigapp.protocols.models import ApprovalStatus
 from ivigapp.protocols.services import signoff_approve, signoff_publish, signoff_submit
 
 
 class DocumentForm(forms.ModelForm):
-    """Subclasses give Meta.model (with `fields = []`), `starting_point()` and `check(document)`."""
+    """Subclasses give Meta.model (with `fields = []`), `document_attr`, `starting_point()` and
+    `check(document)`."""
 
+    document_attr = ""
     document = forms.CharField(widget=forms.Textarea(attrs={"rows": 30, "cols": 100}), label=_("JSON"))
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["document"].initial = json.dumps(self.starting_point(), indent=1, ensure_ascii=False)
+        # A draft being edited shows its own JSON; a new version starts from the one in use.
+        source = getattr(self.instance, self.document_attr) if self.instance.pk else self.starting_point()
+        self.fields["document"].initial = json.dumps(source, indent=1, ensure_ascii=False)
 
     def starting_point(self):
         raise NotImplementedError
@@ -81,7 +87,8 @@ class SignOffActions(admin.ModelAdmin):
 
 
 class SignedOffAdmin(SignOffActions):
-    """Subclasses give `form`, `document_attr` (the model field holding the JSON) and `draft()`."""
+    """Subclasses give `form`, `document_attr` (the model field holding the JSON), `draft()` and
+    `update()`."""
 
     document_attr = ""
     list_display = ["version", "status", "author", "approved_by", "published_at"]
@@ -91,14 +98,29 @@ class SignedOffAdmin(SignOffActions):
     def draft(self, request, document):
         raise NotImplementedError
 
+    def update(self, request, obj, document):
+        raise NotImplementedError
+
+    @staticmethod
+    def editable(request, obj) -> bool:
+        """A draft, by its author (so a typo is fixed in place, not by drafting another version)."""
+        return obj.status == ApprovalStatus.DRAFT and obj.author_id == request.user.pk
+
     def get_readonly_fields(self, request, obj=None):
-        # An existing version is read, never edited: its document as indented JSON. A new one is
-        # only its document: the service gives it its version, status and author on saving.
-        return super().get_readonly_fields(request, obj) if obj else []
+        # A new version is only its document: the service gives it its version, status and author
+        # on saving. An existing one is read as indented JSON, unless its author edits the draft.
+        if obj is None:
+            return []
+        fields = super().get_readonly_fields(request, obj)
+        return [f for f in fields if f != "document_shown"] if self.editable(request, obj) else fields
 
     def get_fields(self, request, obj=None):
         fields = super().get_fields(request, obj)
-        return [f for f in fields if f != "document"] if obj else fields
+        if obj is None:
+            return fields
+        if self.editable(request, obj):
+            return [f for f in fields if f != "document_shown"]
+        return [f for f in fields if f != "document"]
 
     @admin.display(description=_("JSON"))
     def document_shown(self, obj):
@@ -106,7 +128,8 @@ class SignedOffAdmin(SignOffActions):
         return format_html('<pre class="document-json">{}</pre>', json.dumps(document, indent=1, ensure_ascii=False))
 
     def has_change_permission(self, request, obj=None):
-        return obj is None and super().has_change_permission(request, obj)
+        return (obj is None or self.editable(request, obj)) and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
-        adopt(obj, self.draft(request, form.cleaned_data["document"]))
+        document = form.cleaned_data["document"]
+        adopt(obj, self.update(request, obj, document) if change else self.draft(request, document))

@@ -1,4 +1,5 @@
-from django.contrib import admin
+from django.contrib import admin, messages
+from django.utils.translation import gettext_lazy as _
 
 from ivigapp.protocols.signoff_admin import DocumentForm, SignedOffAdmin
 from ivigapp.reminders import plans
@@ -7,6 +8,8 @@ from ivigapp.reminders.planning import DEFAULT_PLAN
 
 
 class ReminderPlanForm(DocumentForm):
+    document_attr = "steps"
+
     class Meta:
         model = ReminderPlan
         fields = []
@@ -29,6 +32,20 @@ class ReminderPlanAdmin(SignedOffAdmin):
 
     def draft(self, request, document):
         return plans.reminder_plan_draft(author=request.user, steps=document)
+
+    def update(self, request, obj, document):
+        return plans.reminder_plan_update(actor=request.user, plan=obj, steps=document)
+
+    def changelist_view(self, request, extra_context=None):
+        # The built-in plan is version 1 and has no row: say so, or "0 reminder plans" and a first
+        # draft called v2 read as a mistake.
+        if request.method == "GET" and plans.reminder_plan_in_use() is None:
+            self.message_user(
+                request,
+                _("Reminders follow the built-in plan (version 1) until a version is published here."),
+                messages.INFO,
+            )
+        return super().changelist_view(request, extra_context)
 
     def publish_service(self, *, actor, obj):
         return plans.reminder_plan_publish(actor=actor, plan=obj)

@@ -8,7 +8,13 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from ivigapp.protocols.models import ApprovalStatus
-from ivigapp.protocols.services import signoff_approve, signoff_publish, signoff_submit, version_next
+from ivigapp.protocols.services import (
+    draft_document_update,
+    signoff_approve,
+    signoff_publish,
+    signoff_submit,
+    version_next,
+)
 from ivigapp.reactions.models import FollowUpCheck
 from ivigapp.reminders.models import ReminderKind, ReminderPlan
 from ivigapp.reminders.planning import DEFAULT_PLAN
@@ -129,6 +135,11 @@ def reminder_plan_draft(*, author, steps: list) -> ReminderPlan:
     # The built-in plan is a version too (reminders record the version that planned them).
     version = version_next(ReminderPlan.objects.all(), after=DEFAULT_PLAN["version"])
     return ReminderPlan.objects.create(version=version, steps=steps, author=author)
+
+
+@transaction.atomic
+def reminder_plan_update(*, actor, plan: ReminderPlan, steps: list) -> ReminderPlan:
+    return draft_document_update(actor=actor, obj=plan, field="steps", document=steps, check=reminder_plan_check)
 
 
 def reminder_plan_submit(*, actor, plan: ReminderPlan) -> ReminderPlan:

@@ -1,6 +1,7 @@
 import json
 
 import pytest
+from django.core.exceptions import ValidationError
 
 from ivigapp.protocols import services
 from ivigapp.protocols.models import TriageRuleSet
@@ -65,3 +66,31 @@ def test_a_new_draft_starts_from_the_published_rule_set_which_reads_as_json(clie
     page = client.get(f"{CHANGELIST}{v2.pk}/change/").content.decode()
     assert '<pre class="document-json">' in page
     assert "&quot;ADV_CALL_NURSE_NOW&quot;" in page and "{&#x27;" not in page
+
+
+def test_the_author_fixes_their_draft_in_place_and_no_one_else_can(client, admin_user, roles):
+    """A walkthrough saved a draft and found it read-only: a typo meant drafting yet another version."""
+    draft = services.triage_ruleset_draft(author=admin_user, document=services.triage_ruleset_v1_document())
+    url = f"{CHANGELIST}{draft.pk}/change/"
+    client.force_login(admin_user)
+    form = client.get(url).context["adminform"].form
+    assert json.loads(form.fields["document"].initial) == draft.rules  # its own JSON, to edit
+    changed = services.triage_ruleset_v1_document()
+    changed["rules"][0]["advice"] = [*changed["rules"][0]["advice"], "ADV_CALL_TEAM_NOW"]
+    assert client.post(url, {"document": json.dumps(changed)}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.rules == changed and TriageRuleSet.objects.count() == 1
+    refused = client.post(url, {"document": "{not json"})
+    assert refused.status_code == 200 and "not valid JSON" in refused.content.decode()
+
+    approver = make_staff("approver", "clinical_admin")
+    client.force_login(approver)  # someone else's draft is only read
+    assert client.post(url, {"document": json.dumps(services.triage_ruleset_v1_document())}).status_code == 403
+    assert '<pre class="document-json">' in client.get(url).content.decode()
+    client.force_login(admin_user)
+    services.triage_ruleset_submit(actor=admin_user, ruleset=draft)  # in review: read by its author too
+    assert client.post(url, {"document": json.dumps(changed)}).status_code == 403
+    with pytest.raises(ValidationError, match="Only a draft"):
+        services.triage_ruleset_update(actor=admin_user, ruleset=draft, document=changed)
+    draft.refresh_from_db()
+    assert draft.rules == changed

@@ -236,3 +236,22 @@ def test_an_infusion_that_fails_to_re_plan_holds_up_neither_the_others_nor_the_t
     assert set(Reminder.objects.filter(episode=broken).values_list("plan_version", flat=True)) == {1}
     assert Reminder.objects.get(episode=fine, kind="hydration_day_before").plan_version == 2
     assert Reminder.objects.get(pk=due.pk).status == "dispatched"  # the tick went on to send
+
+
+def test_the_author_edits_a_draft_plan_and_its_checks_still_apply(client, admin_user):
+    draft = plans.reminder_plan_draft(author=admin_user, steps=DEFAULT_PLAN["steps"])
+    url = f"{CHANGELIST}{draft.pk}/change/"
+    client.force_login(admin_user)
+    refused = client.post(url, {"document": json.dumps(drop("check_48h"))})
+    assert "safety-critical and must stay" in refused.content.decode()
+    steps = [dict(step) for step in DEFAULT_PLAN["steps"]]
+    steps[0]["window_minutes"] = 45
+    assert client.post(url, {"document": json.dumps(steps)}).status_code == 302
+    draft.refresh_from_db()
+    assert draft.steps == steps and draft.status == "draft"
+
+
+def test_the_plan_list_says_the_built_in_plan_is_in_use_until_one_is_published(client, admin_user):
+    client.force_login(admin_user)
+    page = client.get(CHANGELIST).content.decode()
+    assert "Reminders follow the built-in plan (version 1) until a version is published here." in page
