@@ -3,7 +3,7 @@
 import { activeEpisode, episodeToPrepare, episodes, followups, nextCourseDay, nextInfusionAt, partsOf, plannedEpisode } from "./data.js";
 import { drinkCard } from "./drinks.js";
 import { field, format, formatDateTime, gettext, h, ngettext, yesNo } from "./dom.js";
-import { write } from "./store.js";
+import { rowsOf, write } from "./store.js";
 import { builtinAdvice } from "./content.js";
 import { remindersCard } from "./reminders.js";
 
@@ -56,6 +56,26 @@ function readiness(ctx, episode) {
   return h("section", { class: "card", "aria-labelledby": "ready-title" }, h("h2", { id: "ready-title" }, gettext("Ready for your infusion?")), form);
 }
 
+// A nurse's note was only in the diary, where a patient did not look for it: the latest ones of the
+// last three days show on Home too.
+const NOTES_SHOWN_DAYS = 3;
+
+async function nurseNotesCard(tz) {
+  const since = Date.now() - NOTES_SHOWN_DAYS * 86400000;
+  const notes = (await rowsOf("alert_note"))
+    .filter((note) => Date.parse(note.created_at) >= since)
+    .sort((a, b) => Date.parse(b.created_at) - Date.parse(a.created_at))
+    .slice(0, 2);
+  if (!notes.length) return null;
+  return h(
+    "section",
+    { class: "card card-important", "aria-labelledby": "nurse-notes-title", id: "nurse-notes" },
+    h("h2", { id: "nurse-notes-title" }, gettext("From your nurse")),
+    notes.map((note) => h("blockquote", { class: "nurse-note" }, h("p", { dir: "auto" }, note.text), h("p", { class: "hint" }, formatDateTime(note.created_at, tz)))),
+    h("a", { href: "#/diary" }, gettext("See it in your diary")),
+  );
+}
+
 function feverAdvice() {
   return h("strong", { id: "fever-advice" }, builtinAdvice("ADV_DELAY_INFUSION_CALL_TEAM"));
 }
@@ -81,6 +101,7 @@ export async function render(ctx) {
   return [
     h("h1", {}, format(gettext("Hello, %(name)s"), { name: me.display_name })),
     h("a", { class: "big-button unwell-button", href: "#/unwell" }, gettext("I feel unwell")),
+    await nurseNotesCard(tz),
     active
       ? h(
           "section",
