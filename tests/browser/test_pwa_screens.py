@@ -99,7 +99,8 @@ def test_every_screen_passes_axe_at_360_px(browser, live_server, history, servic
     # The nurse's notes of the last days are on Home too, newest first (they were only in the diary).
     notes = page.locator("#nurse-notes .nurse-note p[dir=auto]")
     notes.first.wait_for()
-    assert notes.all_inner_texts() == ["Please keep the pump at the step I gave you.", "I will call you in ten minutes."]
+    newest_first = ["Please keep the pump at the step I gave you.", "I will call you in ten minutes."]
+    assert notes.all_inner_texts() == newest_first
     check(page, "home", language)
     screen(page, "#/checks")
     assert page.locator("#main li").count() >= 3  # the 24, 48 and 72 h check-ins are coming up
