@@ -55,7 +55,8 @@ def episodes_with_reports(patient: Patient) -> QuerySet[InfusionEpisode]:
                 to_attr="report_list",
             ),
         )
-        .order_by("-scheduled_start")
+        # Newest first by when it started: one started early keeps the later day it was planned for.
+        .order_by(Coalesce("started_at", "scheduled_start").desc())
     )
 
 

@@ -531,3 +531,24 @@ def test_the_patient_list_says_how_long_ago_a_device_synced(client, nurse, episo
     assert "<td>just now</td>" in client.get(reverse("reactions:patients")).content.decode()  # not "0 minutes"
     SyncClient.objects.filter(pk=device.pk).update(last_seen_at=timezone.now() - timedelta(hours=2))
     assert "<td>2\xa0hours ago</td>" in client.get(reverse("reactions:patients")).content.decode()
+
+
+def test_infusions_are_listed_newest_first_by_when_they_started(plan, weighed_patient):
+    """An infusion planned for three weeks on and started early today sorted above one started an
+    hour after it: the list went by the planned day."""
+    from ivigapp.reactions.selectors import episodes_with_reports
+
+    user, now = weighed_patient.user, timezone.now()
+    early = services.episode_schedule(
+        actor=user, patient=weighed_patient, plan=plan, scheduled_start=now + timedelta(days=21)
+    )
+    services.episode_start(actor=user, episode=early, started_at=now - timedelta(hours=3))
+    services.episode_end(actor=user, episode=early, ended_at=now - timedelta(hours=2), status="complete")
+    later = services.episode_schedule(
+        actor=user, patient=weighed_patient, plan=plan, scheduled_start=now - timedelta(hours=1)
+    )
+    services.episode_start(actor=user, episode=later, started_at=now - timedelta(hours=1))
+    planned = services.episode_schedule(
+        actor=user, patient=weighed_patient, plan=plan, scheduled_start=now + timedelta(days=30)
+    )
+    assert [e.pk for e in episodes_with_reports(weighed_patient)] == [planned.pk, later.pk, early.pk]
