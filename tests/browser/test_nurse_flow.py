@@ -87,6 +87,18 @@ def test_the_queue_counts_down_in_the_nurses_language(browser, live_server, epis
     context.close()
 
 
+def signed_in_nurse(browser, live_server, width):
+    """A page of a new context at `width` px, signed in as the nurse, on the alert queue."""
+    context = browser.new_context(viewport={"width": width, "height": 844}, base_url=live_server.url)
+    page = context.new_page()
+    page.goto("/accounts/login/")
+    page.fill("#id_username", "nurse")
+    page.fill("#id_password", PASSWORD)
+    page.click("button[type=submit]")
+    page.wait_for_url("**/nurse/alerts/")
+    return context, page
+
+
 PIXEL = """async ([src, points]) => {
     const image = new Image();
     image.src = src;
@@ -104,13 +116,7 @@ def test_a_box_that_scrolls_sideways_at_phone_width_shows_a_shadow_on_the_side_w
     """At 390 px the infusion chart is wider than the screen. The side with more to see has a
     shadow, and the shadow goes once that end is reached. The chart itself is hidden for the
     check, so only the box's own background is read, at its two edges, from a screenshot."""
-    context = browser.new_context(viewport={"width": 390, "height": 844}, base_url=live_server.url)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "nurse")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/nurse/alerts/")
+    context, page = signed_in_nurse(browser, live_server, 390)
     page.goto(reverse("reactions:timeline", args=[episode.pk]))
     box = page.locator(".chart-wrap")
     assert box.evaluate("b => b.scrollWidth > b.clientWidth + 100"), "the chart fits: nothing to check"
@@ -142,13 +148,7 @@ def test_a_long_word_typed_by_the_patient_wraps_in_the_timeline(browser, live_se
         dose="400 mg",
         given_at=episode.started_at + timedelta(minutes=10),
     )
-    context = browser.new_context(viewport={"width": 1280, "height": 800}, base_url=live_server.url)
-    page = context.new_page()
-    page.goto("/accounts/login/")
-    page.fill("#id_username", "nurse")
-    page.fill("#id_password", PASSWORD)
-    page.click("button[type=submit]")
-    page.wait_for_url("**/nurse/alerts/")
+    context, page = signed_in_nurse(browser, live_server, 1280)
     page.goto(reverse("reactions:timeline", args=[episode.pk]))
     page.locator(".timeline-table td", has_text="x" * 40).wait_for()
     wrap = page.locator(".timeline-table").locator("xpath=..")
