@@ -528,3 +528,21 @@ def test_the_recheck_the_advice_promised_is_on_home_and_opens_i_feel_unwell(app,
     page.get_by_role("link", name="Tell us how you feel now").click()
     page.wait_for_selector("#red-flags")
     assert page.problems == []
+
+
+def test_a_phone_set_to_british_english_reads_dates_day_first(browser, live_server, service_worker_built, plan):
+    """The app formatted English dates with "en", which is American: a patient in London read
+    "Mar 9, 2030, 6:00 PM". A phone's own variant of the app's language is used when it has one."""
+    patient = plan.patient
+    patient.timezone = "Europe/London"
+    patient.save(update_fields=["timezone"])
+    start = datetime(2030, 3, 10, 9, 0, tzinfo=ZoneInfo("Europe/London"))
+    diary.episode_schedule(actor=patient.user, patient=patient, plan=plan, scheduled_start=start)
+    context = browser.new_context(base_url=live_server.url, locale="en-GB", **PHONE)
+    page = watch(context.new_page())
+    sign_in_to_app(page)
+    page.wait_for_selector("#reminder-status .reminder-time")
+    times = page.locator("#reminder-status .reminder-time").all_inner_texts()
+    assert "9 Mar 2030, 18:00" in times, times
+    assert page.problems == []
+    context.close()

@@ -91,10 +91,18 @@ export function language() {
   return document.documentElement.lang || "en";
 }
 
+/** Dates and numbers in the app's language, in the phone's own variant of it when it has one: a
+ * phone set to British English reads "27 Dec 2026" in English, not the American "Dec 27, 2026". */
+export function locale() {
+  const base = language();
+  const own = (navigator.languages || [navigator.language]).find((tag) => String(tag).split("-")[0].toLowerCase() === base);
+  return own || base;
+}
+
 export function formatDateTime(iso, timeZone) {
   if (!iso) return "";
   try {
-    return new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeStyle: "short", timeZone: timeZone || undefined }).format(new Date(iso));
+    return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short", timeZone: timeZone || undefined }).format(new Date(iso));
   } catch {
     return new Date(iso).toLocaleString();
   }
@@ -104,7 +112,7 @@ export function formatDateTime(iso, timeZone) {
 export function formatDate(iso, timeZone) {
   if (!iso) return "";
   try {
-    return new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeZone: timeZone || undefined }).format(new Date(iso));
+    return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: timeZone || undefined }).format(new Date(iso));
   } catch {
     return new Date(iso).toLocaleDateString();
   }
@@ -114,7 +122,7 @@ export function formatDate(iso, timeZone) {
 export function formatDay(isoDate) {
   if (!isoDate) return "";
   try {
-    return new Intl.DateTimeFormat(language(), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));
+    return new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeZone: "UTC" }).format(new Date(`${isoDate}T00:00:00Z`));
   } catch {
     return isoDate;
   }
@@ -123,7 +131,7 @@ export function formatDay(isoDate) {
 export function formatNumber(value, digits = 1) {
   const number = Number(value);
   if (!Number.isFinite(number)) return "";
-  return new Intl.NumberFormat(language(), { maximumFractionDigits: digits }).format(number);
+  return new Intl.NumberFormat(locale(), { maximumFractionDigits: digits }).format(number);
 }
 
 export function formatDuration(ms) {
@@ -140,7 +148,7 @@ export function relativeTime(iso) {
   const minutes = Math.round((Date.now() - Date.parse(iso)) / 60000);
   if (minutes < 1) return gettext("just now");
   if (typeof Intl.RelativeTimeFormat === "function") {
-    const rtf = new Intl.RelativeTimeFormat(language(), { numeric: "auto" });
+    const rtf = new Intl.RelativeTimeFormat(locale(), { numeric: "auto" });
     if (minutes < 60) return rtf.format(-minutes, "minute");
     if (minutes < 48 * 60) return rtf.format(-Math.round(minutes / 60), "hour");
     return rtf.format(-Math.round(minutes / 1440), "day");
