@@ -1,12 +1,32 @@
 """Product data, rate protocols and the triage rule set: versioned clinical reference data."""
 
+import math
 from decimal import Decimal
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+
+
+def validate_vial_sizes(value) -> None:
+    """Plans round doses to the smallest size and the app splits them into vials: a size of 0, a
+    word or NaN stopped every plan of the product with a server error."""
+    sizes_ok = (
+        isinstance(value, list)
+        and value
+        and all(
+            isinstance(size, int | float) and not isinstance(size, bool) and math.isfinite(size) and 0 < size <= 100
+            for size in value
+        )
+    )
+    if not sizes_ok:
+        raise ValidationError(
+            _("Give the vial sizes in grams as a list of numbers above 0 and up to 100, for example [5, 10, 20]."),
+            code="vial_sizes",
+        )
 
 
 class RateUnit(models.TextChoices):
@@ -29,7 +49,9 @@ class Product(models.Model):
     contains_maltose = models.BooleanField(_("contains maltose"), default=False)
     contains_sorbitol = models.BooleanField(_("contains sorbitol"), default=False)
     iga_ug_per_ml = models.DecimalField(_("IgA (µg/mL)"), max_digits=7, decimal_places=1, null=True, blank=True)
-    vial_sizes_g = models.JSONField(_("vial sizes (g)"), default=list, help_text=_("For example [5, 10, 20]."))
+    vial_sizes_g = models.JSONField(
+        _("vial sizes (g)"), default=list, validators=[validate_vial_sizes], help_text=_("For example [5, 10, 20].")
+    )
     label_version = models.CharField(_("label version"), max_length=50, blank=True)
 
     class Meta:

@@ -37,7 +37,9 @@ def rate_protocol_steps_check(steps) -> None:
         try:
             rate = Decimal(str(step["rate"]))
         except (KeyError, TypeError, InvalidOperation):
-            raise ValidationError({"steps": _("Step %(n)s has no valid rate.") % {"n": number}}) from None
+            rate = None
+        if rate is None or not rate.is_finite():  # "NaN" and "Infinity" parse, and compare with nothing
+            raise ValidationError({"steps": _("Step %(n)s has no valid rate.") % {"n": number}})
         if rate <= 0 or step.get("unit") not in RateUnit.values:
             raise ValidationError({"steps": _("Step %(n)s needs a positive rate and a known unit.") % {"n": number}})
         minutes = step.get("minutes")

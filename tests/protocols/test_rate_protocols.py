@@ -10,7 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from ivigapp.protocols import services
-from ivigapp.protocols.models import ApprovalStatus, RateProtocol
+from ivigapp.protocols.models import ApprovalStatus, Product, RateProtocol
 from ivigapp.reactions import services as clinical
 from ivigapp.reactions.services import rate_cap
 from tests.conftest import make_staff
@@ -234,6 +234,8 @@ def test_maximums_a_pump_could_not_follow_are_refused_on_the_form(
         ([{"rate": 1, "unit": "mL/kg/h", "minutes": -5}], "Step 1 needs a positive number of minutes."),
         ([{"rate": "abc", "unit": "mL/kg/h"}], "Step 1 has no valid rate."),
         (["abc"], "Step 1 has no valid rate."),
+        ([{"rate": "NaN", "unit": "mL/kg/h"}], "Step 1 has no valid rate."),  # a second walkthrough's 500
+        ([{"rate": "Infinity", "unit": "mL/kg/h"}], "Step 1 has no valid rate."),
     ],
 )
 def test_a_step_the_checks_refuse_is_a_message_on_the_field_not_an_error_page(
@@ -262,3 +264,18 @@ def test_publishing_applies_the_checks_of_the_day(admin_user, approver, protocol
     with pytest.raises(ValidationError, match="above zero"):
         services.rate_protocol_publish(actor=admin_user, protocol=draft)
     assert RateProtocol.objects.get(pk=protocol.pk).status == "published"
+
+
+@pytest.mark.parametrize("sizes", ["[0]", '["abc"]', "[NaN]", "[-5, 10]", "5", "[true]", "[1000]"])
+def test_vial_sizes_a_plan_could_not_round_to_are_refused_on_the_product_form(client, admin_user, sizes):
+    """A second walkthrough's questions: [0] divides by zero and [NaN] compares with nothing when a
+    plan rounds its dose to the smallest vial."""
+    client.force_login(admin_user)
+    data = {"brand": "Testagam", "manufacturer": "", "concentration_pct": "10", "vial_sizes_g": sizes}
+    response = client.post("/admin/protocols/product/add/", data)
+    assert response.status_code == 200
+    assert "Give the vial sizes in grams" in " ".join(response.context["adminform"].form.errors["vial_sizes_g"])
+    assert not Product.objects.filter(brand="Testagam").exists()
+    data["vial_sizes_g"] = "[5, 10, 2.5]"
+    assert client.post("/admin/protocols/product/add/", data).status_code == 302
+    assert Product.objects.get(brand="Testagam").vial_sizes_g == [5, 10, 2.5]
