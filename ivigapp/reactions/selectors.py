@@ -65,7 +65,7 @@ def alert_queue(user) -> QuerySet[Alert]:
     rank = Case(*[When(level=level, then=Value(r)) for level, r in LEVEL_RANK.items()], output_field=IntegerField())
     return (
         Alert.objects.filter(patient__in=patients_for(user), resolved_at__isnull=True, deleted=False)
-        .select_related("patient", "report__decision", "owner")
+        .select_related("patient", "report__decision", "owner", "acknowledged_by")
         .prefetch_related(Prefetch("notes", queryset=AlertNote.objects.select_related("author")))
         .annotate(rank=rank)
         .order_by("-rank", "deadline_at")

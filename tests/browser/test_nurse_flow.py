@@ -153,4 +153,17 @@ def test_a_long_word_typed_by_the_patient_wraps_in_the_timeline(browser, live_se
     page.locator(".timeline-table td", has_text="x" * 40).wait_for()
     wrap = page.locator(".timeline-table").locator("xpath=..")
     assert wrap.evaluate("w => w.scrollWidth <= w.clientWidth"), "the table is wider than its box"
+    # The patient page too: a report's free text of one long word pushed it to 1,354 px.
+    services.symptom_report_submit(
+        actor=episode.patient.user,
+        patient=episode.patient,
+        episode=episode,
+        onset_at=timezone.now(),
+        red_flag_answers=red_flags(),
+        symptoms={},
+        free_text="y" * 120,
+    )
+    page.goto(reverse("reactions:patient", args=[episode.patient_id]))
+    page.locator(".free-text", has_text="y" * 40).wait_for()
+    assert page.evaluate("() => document.documentElement.scrollWidth") <= 1280
     context.close()

@@ -116,6 +116,7 @@ def test_a_rate_above_the_maximum_says_to_turn_it_down_and_a_rate_change_needs_i
     assert f"Turn the pump down to {shown_cap} or lower" in page.locator("#above-cap").inner_text()
     assert page.locator("#slowed-hint").count() == 0
     assert "Stay at this rate" not in page.locator("#main").inner_text()
+    assert page.locator("#next-step").count() == 0  # no step up offered beside "turn it down"
 
     page.click("#pause")  # "Time at this rate" stops while the infusion is paused
     page.wait_for_selector("#resume")
@@ -251,6 +252,10 @@ def test_a_temperature_in_fahrenheit_a_pain_score_out_of_range_and_a_missing_sev
     page.locator("#symptoms button[type=submit]").click()
     page.wait_for_function("e => e.textContent.startsWith('Choose how bad')", arg=error.element_handle())
     assert page.evaluate("() => document.activeElement.type") == "radio"
+    headache.locator(".choices label").nth(1).click()  # moderate, then unticked and ticked again:
+    headache.locator("input[type=checkbox]").uncheck()  # the choice shown must be the one saved
+    headache.locator("input[type=checkbox]").check()
+    assert headache.locator("input[type=radio]:checked").count() == 0
     headache.locator(".choices label").nth(2).click()  # severe
     score = headache.locator("input[name^=nrs-]")
     score.fill("999")

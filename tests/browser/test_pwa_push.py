@@ -22,7 +22,16 @@ from django.utils import timezone
 from ivigapp.reactions import services as diary
 from ivigapp.reminders import channels, services
 from ivigapp.reminders.models import Delivery, PushSubscription, Reminder, ReminderPreference
-from tests.browser.pwa_support import PHONE, ROOT, screen, service_worker_built, sign_in_to_app, synced, watch
+from tests.browser.pwa_support import (
+    PHONE,
+    ROOT,
+    answer_red_flags,
+    screen,
+    service_worker_built,
+    sign_in_to_app,
+    synced,
+    watch,
+)
 from tests.reminders.test_dispatch import FORBIDDEN_IN_PAYLOAD
 
 pytestmark = [
@@ -527,6 +536,19 @@ def test_the_recheck_the_advice_promised_is_on_home_and_opens_i_feel_unwell(app,
     screen(page, f"#/reminder/{recheck.pk}", ready=".reminder-state")
     page.get_by_role("link", name="Tell us how you feel now").click()
     page.wait_for_selector("#red-flags")
+    # The advice of the new report stays on screen (a second walkthrough saw it replaced by a new,
+    # blank report: the link carried "?new=1", which started one at every redraw).
+    answer_red_flags(page)
+    page.wait_for_selector("#symptoms")
+    headache = page.locator("#symptoms li.symptom", has_text="Headache")
+    headache.locator("input[type=checkbox]").check()
+    headache.locator(".choices label").nth(1).click()
+    page.locator("#symptoms button[type=submit]").click()
+    page.wait_for_selector("#advice")
+    page.evaluate("() => window.ivigapp.syncNow()")
+    synced(page)
+    page.wait_for_timeout(500)
+    assert page.locator("#advice").count() == 1 and page.locator("#red-flags").count() == 0
     assert page.problems == []
 
 

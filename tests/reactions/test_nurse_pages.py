@@ -237,7 +237,7 @@ def test_nurse_pages_show_times_in_the_patients_zone_and_say_so(client, nurse, e
     queue = client.get(reverse("reactions:queue")).content.decode()
     assert "Times are each patient&#x27;s local time." in queue or "Times are each patient's local time." in queue
     local = alert.acknowledged_at.astimezone(ZoneInfo("Asia/Kolkata"))
-    assert f"Acknowledged at {local:%H:%M}" in queue
+    assert f"Acknowledged by nurse at {local:%H:%M}" in queue  # signed (it was not)
 
 
 def test_the_fhir_bundle_validates_as_r4(client, nurse, episode):

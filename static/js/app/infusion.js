@@ -104,7 +104,7 @@ function stepCard(ctx, episode, rates, pauses) {
   const cap = Number(plan.rate_cap_ml_h);
   const nextAllowed = next && !next.above_cap && Number(next.rate_ml_h) <= cap;
   const aboveCap = current && Number(current.rate_ml_h) > cap + 0.05;
-  const nextButton = next
+  const nextButton = next && !aboveCap
     ? h(
         "button",
         { type: "button", class: "big-button", id: "next-step", disabled: !nextAllowed || paused },
@@ -136,7 +136,7 @@ function stepCard(ctx, episode, rates, pauses) {
     slowed && next && !aboveCap ? h("p", { class: "warning", id: "slowed-hint" }, gettext("You slowed the drip for a reaction. Go up a step only once the symptoms have gone, as your plan says. If they come back, slow down again and call your care team.")) : null,
     nextButton,
     next && !nextAllowed && !aboveCap ? h("p", { class: "hint" }, gettext("The next step is above your maximum rate. Stay at this rate.")) : null,
-    !next && current ? h("p", { class: "hint" }, gettext("This is the last step of your plan.")) : null,
+    !next && current && !aboveCap ? h("p", { class: "hint" }, gettext("This is the last step of your plan.")) : null,
     h("p", { class: "hint" }, format(gettext("Your maximum rate: %(cap)s mL/h"), { cap: formatNumber(cap) })),
   );
 }
@@ -183,21 +183,17 @@ function customRate(ctx, episode, rates) {
     event.preventDefault();
     error.textContent = "";
     const value = Number(rate.value);
-    if (!(value >= 0.1 && value <= 1000)) {
-      error.textContent = gettext("Enter the pump rate in mL/h, between 0.1 and 1000.");
-      rate.focus();
-      return;
-    }
-    if (!reason.value) {
-      error.textContent = gettext("Choose why you changed the rate.");
-      reason.focus();
-      return;
-    }
+    // The message shows above the tab bar, under the field it is about.
+    const fail = (text, control) => {
+      error.textContent = text;
+      control.focus();
+      error.scrollIntoView({ block: "nearest" });
+    };
+    if (!(value >= 0.1 && value <= 1000)) return fail(gettext("Enter the pump rate in mL/h, between 0.1 and 1000."), rate);
+    if (!reason.value) return fail(gettext("Choose why you changed the rate."), reason);
     const running = [...rates].sort((a, b) => time(a.at) - time(b.at)).pop();
     if (reason.value === "reaction_slow" && running && value >= Number(running.rate_ml_h)) {
-      error.textContent = format(gettext("Slowing down for a reaction means a rate below the one running now (%(rate)s mL/h)."), { rate: formatNumber(running.rate_ml_h) });
-      rate.focus();
-      return;
+      return fail(format(gettext("Slowing down for a reaction means a rate below the one running now (%(rate)s mL/h)."), { rate: formatNumber(running.rate_ml_h) }), rate);
     }
     const cap = Number(ctx.me.plan.rate_cap_ml_h);
     if (value > cap) {

@@ -159,7 +159,7 @@ function actions(ctx, reminder) {
 
 function nextStep(kind) {
   if (kind.startsWith("check_")) return h("a", { class: "button-link", href: "#/checks" }, gettext("Answer the check-in"));
-  if (kind === "recheck") return h("a", { class: "button-link", href: "#/unwell?new=1" }, gettext("Tell us how you feel now"));
+  if (kind === "recheck") return h("a", { class: "button-link", href: "#/unwell" }, gettext("Tell us how you feel now"));
   if (kind === "infusion_start") return h("a", { class: "button-link", href: "#/infusion" }, gettext("Open the infusion"));
   return null;
 }

@@ -202,7 +202,12 @@ function symptomRow(symptom) {
     if (box.checked) {
       // No severity is chosen for the patient: "mild" ticked in advance would soften the advice.
       draft.symptoms[symptom.code] = draft.symptoms[symptom.code] || {};
-    } else delete draft.symptoms[symptom.code];
+    } else {
+      // Unticked, its answers go too: a severity still shown on screen was not in the report.
+      delete draft.symptoms[symptom.code];
+      for (const radio of details.querySelectorAll("input[type=radio]")) radio.checked = false;
+      for (const score of details.querySelectorAll("input[type=number]")) score.value = "";
+    }
   });
   details.addEventListener("change", (event) => {
     const current = draft.symptoms[symptom.code];
