@@ -28,6 +28,24 @@ CONDITION_KEYS = {
     "no_risk_flag",
 }
 CONTEXTS = {"PRE", "D-N", "D-S", "P"}
+# The advice keys of clinical.md section 4: the phone has a built-in text for each, and content
+# items translate them. A rule naming any other key would show the patient the key itself.
+ADVICE_KEYS = {
+    "ADV_LOG_ONLY",
+    "ADV_HYDRATE_REST",
+    "ADV_PRN_PER_PLAN",
+    "ADV_TELL_NURSE_NOW",
+    "ADV_SLOW_PER_PLAN",
+    "ADV_PAUSE_CALL_TEAM",
+    "ADV_CALL_TEAM_TODAY",
+    "ADV_CALL_TEAM_NOW",
+    "ADV_STOP_CALL_EMERGENCY",
+    "ADV_EPI_CALL_EMERGENCY",
+    "ADV_CALL_EMERGENCY_NOW",
+    "ADV_DELAY_INFUSION_CALL_TEAM",
+    "ADV_RECHECK_30MIN",
+    "ADV_RECHECK_2H",
+}
 
 
 def rate_protocol_steps_check(steps) -> None:
@@ -148,8 +166,15 @@ def rate_protocol_signed_off(*, author, approver, **fields) -> RateProtocol:
 
 
 def _check_condition(condition, where: str) -> None:
+    from ivigapp.reactions.models.reports import RED_FLAGS, SYMPTOMS
+
     if not isinstance(condition, dict) or len(condition.keys() & CONDITION_KEYS) != 1:
         raise ValidationError({"rules": _("%(where)s has an unknown condition.") % {"where": where}})
+    # A code the checklist does not ask about never matches: the rule would silently never fire.
+    if ("red_flag" in condition and condition["red_flag"] not in RED_FLAGS) or (
+        "symptom" in condition and condition["symptom"] not in SYMPTOMS
+    ):
+        raise ValidationError({"rules": _("%(where)s names a question the checklist does not ask.") % {"where": where}})
     for inner in condition.get("any_of", []):
         _check_condition(inner, where)
 
@@ -170,6 +195,14 @@ def triage_document_check(document: dict) -> None:
             raise ValidationError({"rules": _("%(where)s needs a known level and contexts.") % {"where": where}})
         if not rule.get("advice") or not rule.get("when"):
             raise ValidationError({"rules": _("%(where)s needs conditions and advice.") % {"where": where}})
+        unknown = [key for key in rule["advice"] if key not in ADVICE_KEYS]
+        if unknown:
+            raise ValidationError(
+                {
+                    "rules": _("%(where)s gives advice with no text: %(keys)s.")
+                    % {"where": where, "keys": ", ".join(map(str, unknown))}
+                }
+            )
         for condition in rule["when"]:
             _check_condition(condition, where)
     # Dry run: every red flag on its own must reach at least the urgent level in every context.

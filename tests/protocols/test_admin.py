@@ -56,7 +56,7 @@ def test_a_new_draft_starts_from_the_published_rule_set_which_reads_as_json(clie
     approver = make_staff("approver", "clinical_admin")
     publish(services.triage_ruleset_v1_document(), admin_user, approver)
     changed = services.triage_ruleset_v1_document()
-    changed["rules"][0]["advice"] = [*changed["rules"][0]["advice"], "ADV_CALL_NURSE_NOW"]
+    changed["rules"][0]["advice"] = [*changed["rules"][0]["advice"], "ADV_TELL_NURSE_NOW"]
     v2 = publish(changed, admin_user, approver)
     client.force_login(admin_user)
 
@@ -65,7 +65,7 @@ def test_a_new_draft_starts_from_the_published_rule_set_which_reads_as_json(clie
 
     page = client.get(f"{CHANGELIST}{v2.pk}/change/").content.decode()
     assert '<pre class="document-json">' in page
-    assert "&quot;ADV_CALL_NURSE_NOW&quot;" in page and "{&#x27;" not in page
+    assert "&quot;ADV_TELL_NURSE_NOW&quot;" in page and "{&#x27;" not in page
 
 
 def test_the_author_fixes_their_draft_in_place_and_no_one_else_can(client, admin_user, roles):
@@ -94,3 +94,24 @@ def test_the_author_fixes_their_draft_in_place_and_no_one_else_can(client, admin
         services.triage_ruleset_update(actor=admin_user, ruleset=draft, document=changed)
     draft.refresh_from_db()
     assert draft.rules == changed
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda rule: rule["advice"].append("ADV_NOT_EXISTING"), "gives advice with no text: ADV_NOT_EXISTING"),
+        (lambda rule: rule["when"].append({"red_flag": "RF_NOPE"}), "names a question the checklist does not ask"),
+        (
+            lambda rule: rule["when"].append({"symptom": "SNEEZE", "min": 1}),
+            "names a question the checklist does not ask",
+        ),
+    ],
+)
+def test_a_rule_set_naming_advice_or_questions_that_do_not_exist_is_refused(admin_user, change, message):
+    """A second walkthrough saved a draft with advice ADV_NOT_EXISTING: once published, a patient
+    would have read the key itself as the advice."""
+    document = services.triage_ruleset_v1_document()
+    change(document["rules"][5])
+    with pytest.raises(ValidationError, match=message):
+        services.triage_ruleset_draft(author=admin_user, document=document)
+    assert not TriageRuleSet.objects.exists()
