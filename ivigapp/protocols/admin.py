@@ -134,3 +134,6 @@ class TriageRuleSetAdmin(SignedOffAdmin):
 
     def update(self, request, obj, document):
         return services.triage_ruleset_update(actor=request.user, ruleset=obj, document=document)
+
+    def publish_service(self, *, actor, obj):
+        return services.triage_ruleset_publish(actor=actor, ruleset=obj)

@@ -317,6 +317,7 @@ def triage_ruleset_approve(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
 
 
 def triage_ruleset_publish(*, actor, ruleset: TriageRuleSet) -> TriageRuleSet:
+    triage_document_check(ruleset.rules)  # the checks of the day, whenever the version was drafted
     return signoff_publish(actor=actor, obj=ruleset, others=TriageRuleSet.objects.all())
 
 

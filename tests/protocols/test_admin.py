@@ -115,3 +115,17 @@ def test_a_rule_set_naming_advice_or_questions_that_do_not_exist_is_refused(admi
     with pytest.raises(ValidationError, match=message):
         services.triage_ruleset_draft(author=admin_user, document=document)
     assert not TriageRuleSet.objects.exists()
+
+
+def test_publishing_a_rule_set_applies_the_checks_of_the_day(client, admin_user, roles):
+    draft = services.triage_ruleset_draft(author=admin_user, document=services.triage_ruleset_v1_document())
+    services.triage_ruleset_submit(actor=admin_user, ruleset=draft)
+    approver = make_staff("approver", "clinical_admin")
+    services.triage_ruleset_approve(actor=approver, ruleset=draft)
+    rules = services.triage_ruleset_v1_document()
+    rules["rules"][5]["advice"].append("ADV_NOT_EXISTING")  # stored before today's checks
+    TriageRuleSet.objects.filter(pk=draft.pk).update(rules=rules)
+    client.force_login(approver)
+    response = client.post(CHANGELIST, {"action": "publish", "_selected_action": [draft.pk]}, follow=True)
+    assert "gives advice with no text: ADV_NOT_EXISTING" in response.content.decode()
+    assert TriageRuleSet.objects.get(pk=draft.pk).status == "approved"
