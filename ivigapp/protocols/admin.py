@@ -6,7 +6,7 @@ from django.utils.translation import gettext_lazy as _
 from ivigapp.core.admin import adopt
 from ivigapp.protocols import services
 from ivigapp.protocols.content import admin as content_admin  # noqa: F401  (registers the content admin)
-from ivigapp.protocols.models import ApprovalStatus, Product, RateProtocol, TriageRuleSet
+from ivigapp.protocols.models import Product, RateProtocol, TriageRuleSet
 from ivigapp.protocols.signoff_admin import DocumentForm, SignedOffAdmin, SignOffActions
 
 
@@ -70,10 +70,6 @@ class RateProtocolAdmin(SignOffActions):
 
     def version_label(self, obj) -> str:
         return f"{obj.product} {obj.indication} {obj.infusion_type} v{obj.version}"
-
-    def has_change_permission(self, request, obj=None):
-        editable = obj is None or (obj.status == ApprovalStatus.DRAFT and obj.author_id == request.user.pk)
-        return editable and super().has_change_permission(request, obj)
 
     def get_readonly_fields(self, request, obj=None):
         if obj is None:

@@ -122,12 +122,8 @@ def rate_protocol_draft(*, author, product: Product, indication: str, infusion_t
 
 @transaction.atomic
 def rate_protocol_update(*, actor, protocol: RateProtocol, **fields) -> RateProtocol:
-    """Edits a draft, by its author only (an approver who edited would approve their own words)."""
-    locked = RateProtocol.objects.select_for_update().get(pk=protocol.pk)
-    if locked.status != ApprovalStatus.DRAFT:
-        raise ValidationError({"status": _("Only a draft can be edited; start a new version instead.")})
-    if locked.author_id != actor.pk:
-        raise ValidationError({"author": _("Only the author edits a draft.")})
+    """Edits a draft, by its author only."""
+    locked = draft_locked(actor=actor, obj=protocol)
     for name, value in fields.items():
         if name not in RATE_PROTOCOL_FIELDS:
             raise ValidationError({name: _("This field cannot be changed.")})
@@ -257,14 +253,20 @@ def triage_ruleset_update(*, actor, ruleset: TriageRuleSet, document: dict) -> T
     )
 
 
-def draft_document_update(*, actor, obj, field: str, document, check):
-    """Edits the JSON of a draft (a triage rule set, a reminder plan), by its author only: an
-    approver who edited would approve their own words. Checked as on drafting."""
+def draft_locked(*, actor, obj):
+    """The row of a signed-off version, locked until commit, if `actor` may edit it: a draft, by its
+    author only (an approver who edited would approve their own words)."""
     locked = type(obj).objects.select_for_update().get(pk=obj.pk)
     if locked.status != ApprovalStatus.DRAFT:
         raise ValidationError({"status": _("Only a draft can be edited; start a new version instead.")})
     if locked.author_id != actor.pk:
         raise ValidationError({"author": _("Only the author edits a draft.")})
+    return locked
+
+
+def draft_document_update(*, actor, obj, field: str, document, check):
+    """Edits the JSON of a draft (a triage rule set, a reminder plan), checked as on drafting."""
+    locked = draft_locked(actor=actor, obj=obj)
     check(document)
     setattr(locked, field, document)
     locked.save(update_fields=[field])

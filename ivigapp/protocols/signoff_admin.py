@@ -57,6 +57,15 @@ class SignOffActions(admin.ModelAdmin):
     def has_delete_permission(self, request, obj=None):
         return False
 
+    @staticmethod
+    def editable(request, obj) -> bool:
+        """A draft, by its author (so a typo is fixed in place, not by drafting another version)."""
+        return obj.status == ApprovalStatus.DRAFT and obj.author_id == request.user.pk
+
+    def has_change_permission(self, request, obj=None):
+        # Every other version is only read; the services refuse the rest (draft_locked).
+        return (obj is None or self.editable(request, obj)) and super().has_change_permission(request, obj)
+
     def version_label(self, obj) -> str:
         return f"{obj._meta.verbose_name} v{obj.version}"  # "triage rule set v2", not "v2"
 
@@ -101,11 +110,6 @@ class SignedOffAdmin(SignOffActions):
     def update(self, request, obj, document):
         raise NotImplementedError
 
-    @staticmethod
-    def editable(request, obj) -> bool:
-        """A draft, by its author (so a typo is fixed in place, not by drafting another version)."""
-        return obj.status == ApprovalStatus.DRAFT and obj.author_id == request.user.pk
-
     def get_readonly_fields(self, request, obj=None):
         # A new version is only its document: the service gives it its version, status and author
         # on saving. An existing one is read as indented JSON, unless its author edits the draft.
@@ -126,9 +130,6 @@ class SignedOffAdmin(SignOffActions):
     def document_shown(self, obj):
         document = getattr(obj, self.document_attr)
         return format_html('<pre class="document-json">{}</pre>', json.dumps(document, indent=1, ensure_ascii=False))
-
-    def has_change_permission(self, request, obj=None):
-        return (obj is None or self.editable(request, obj)) and super().has_change_permission(request, obj)
 
     def save_model(self, request, obj, form, change):
         document = form.cleaned_data["document"]

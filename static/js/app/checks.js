@@ -21,6 +21,10 @@ export async function render(ctx) {
   // Checks of two infusions read alike ("24 hours after"): each names its infusion's day.
   const started = new Map((await episodes()).map((episode) => [episode.id, episode.started_at || episode.scheduled_start]));
   const infusion = (check) => (started.get(check.episode_id) ? format(gettext("After the infusion of %(day)s"), { day: formatDate(started.get(check.episode_id), tz) }) : "");
+  const line = (check) => {
+    const about = infusion(check);
+    return h("li", {}, kindLabel(check.kind), " · ", formatDateTime(check.due_at, tz), about ? h("span", { class: "hint check-infusion" }, " · ", about) : null);
+  };
   return [
     h("h1", {}, gettext("Check-ins")),
     h("h2", {}, gettext("Due now")),
@@ -43,14 +47,14 @@ export async function render(ctx) {
     later.length
       ? [
           h("h2", {}, gettext("Coming up")),
-          h("ul", { class: "entries" }, later.map((check) => h("li", {}, kindLabel(check.kind), " · ", formatDateTime(check.due_at, tz), infusion(check) ? h("span", { class: "hint check-infusion" }, " · ", infusion(check)) : null))),
+          h("ul", { class: "entries" }, later.map(line)),
         ]
       : null,
     missed.length
       ? [
           h("h2", {}, gettext("Missed")),
           h("p", { class: "hint" }, gettext("Your nurse has been told about missed check-ins. Use “I feel unwell” if anything is wrong.")),
-          h("ul", { class: "entries" }, missed.map((check) => h("li", {}, kindLabel(check.kind), " · ", formatDateTime(check.due_at, tz), infusion(check) ? h("span", { class: "hint check-infusion" }, " · ", infusion(check)) : null))),
+          h("ul", { class: "entries" }, missed.map(line)),
         ]
       : null,
   ];
